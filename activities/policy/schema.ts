@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { parseDuration } from './duration';
+
+/** A positive duration string, turned into milliseconds at parse time. */
+export const durationSchema = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null || ms === 0) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (use 90s, 15m, 2h, 1d or ISO 8601 like PT2H)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A duration where zero means "off" (expiryWarning: 0s). */
+const durationOrZeroSchema = z.string().transform((text, ctx) => {
+  const ms = parseDuration(text);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration (use 0s to turn it off, 15m, 2h…)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const regexSchema = z.string().refine(
+  (p) => {
+    try {
+      new RegExp(p);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+const ruleSchema = z
+  .object({
+    attribute: z.string().min(1),
+    equals: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    in: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    matches: regexSchema.optional(),
+  })
+  .strict()
+  .refine((r) => [r.equals, r.in, r.matches].filter((v) => v !== undefined).length === 1, {
+    message: 'a rule needs exactly one of equals, in, matches',
+  });
+export type EligibilityRule = z.infer<typeof ruleSchema>;
+
+const eligibilitySchema = z.union([
+  z.object({ any: z.array(ruleSchema).min(1) }).strict(),
+  z.object({ all: z.array(ruleSchema).min(1) }).strict(),
+]);
+export type Eligibility = z.infer<typeof eligibilitySchema>;
+
+const approverSetSchema = z.union([
+  z.literal('manager'),
+  z.literal('owners'),
+  z.object({ oktaGroup: z.string().min(1) }).strict(),
+  z.object({ users: z.array(z.string().min(1)).min(1) }).strict(),
+]);
+export type ApproverSet = z.infer<typeof approverSetSchema>;
+
+const stepSchema = z
+  .object({ approvers: approverSetSchema, count: z.number().int().min(1).default(1), name: z.string().optional() })
+  .strict();
+
+const approvalSchema = z.union([
+  z.object({ auto: z.literal(true) }).strict(),
+  z.object({ steps: z.array(stepSchema).min(1) }).strict(),
+]);
+
+const timingSchema = {
+  approvalTimeout: durationSchema.optional(),
+  reminderAfter: durationSchema.optional(),
+  expiryWarning: durationOrZeroSchema.optional(),
+};
+
+const resourceSchema = z
+  .object({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    okta: z.object({ groupId: z.string().min(1) }).strict(),
+    owners: z.array(z.string().min(1)).default([]),
+    duration: z
+      .object({ default: durationSchema, max: durationSchema, min: durationSchema.optional() })
+      .strict()
+      .refine((d) => d.default <= d.max, { message: 'duration.default must not exceed duration.max' })
+      .refine((d) => d.min === undefined || d.min <= d.default, { message: 'duration.min must not exceed duration.default' }),
+    extensions: z.object({ max: z.number().int().min(0), maxTotal: durationSchema }).strict().optional(),
+    justification: z.object({ required: z.boolean().default(false), pattern: regexSchema.optional() }).strict().optional(),
+    eligibility: eligibilitySchema.optional(),
+    approval: approvalSchema,
+    riskGate: z.object({ denyIfInGroup: z.string().min(1) }).strict().optional(),
+    slackChannel: z.string().min(1).optional(),
+    reconcile: z.enum(['report', 'remove']).default('report'),
+    ...timingSchema,
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if ('steps' in r.approval && r.approval.steps.some((s) => s.approvers === 'owners') && r.owners.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['owners'], message: 'an approval step uses owners, but the resource lists none' });
+    }
+    if (r.extensions && r.extensions.maxTotal < r.duration.default) {
+      ctx.addIssue({ code: 'custom', path: ['extensions', 'maxTotal'], message: 'extensions.maxTotal is shorter than duration.default' });
+    }
+  });
+export type ResourcePolicy = z.infer<typeof resourceSchema>;
+
+export const policySchema = z
+  .object({
+    defaults: z
+      .object({
+        approvalTimeout: durationSchema.default(86_400_000),
+        reminderAfter: durationSchema.default(1_800_000),
+        expiryWarning: durationOrZeroSchema.default(600_000),
+      })
+      .strict()
+      .default({ approvalTimeout: 86_400_000, reminderAfter: 1_800_000, expiryWarning: 600_000 }),
+    resources: z.record(z.string().regex(/^[a-z0-9][a-z0-9-_]*$/, 'resource keys are lowercase letters, digits, - and _'), resourceSchema).refine(
+      (r) => Object.keys(r).length > 0,
+      { message: 'the policy defines no resource' },
+    ),
+  })
+  .strict();
+export type Policy = z.infer<typeof policySchema>;

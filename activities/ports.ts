@@ -1,0 +1,119 @@
+/**
+ * The small interfaces Gatehouse needs from the outside world. Adapters (activities/adapters/)
+ * implement them over the official SDKs; fakes (activities/fakes/) implement them in memory for
+ * workflow tests. Every method is idempotent where the name says so, and throws an
+ * ApplicationFailure classified by activities/errors.ts when the upstream refuses.
+ */
+
+export interface DirectoryUser {
+  id: string;
+  login: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+  /** Okta user status: ACTIVE, SUSPENDED, DEPROVISIONED, STAGED, PROVISIONED… */
+  status: string;
+  /** The whole Okta profile: department, title, location, managerId / manager, … */
+  profile: Record<string, unknown>;
+}
+
+export interface DirectoryGroup {
+  id: string;
+  name: string;
+}
+
+export interface CreateUserInput {
+  login: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  profile?: Record<string, unknown>;
+  groupIds?: string[];
+  activate?: boolean;
+}
+
+export interface OktaPort {
+  /** By Okta id or login; null when there is no such user. */
+  getUser(idOrLogin: string): Promise<DirectoryUser | null>;
+  getGroup(groupId: string): Promise<DirectoryGroup | null>;
+  /** Every member, following pagination. */
+  listGroupMembers(groupId: string): Promise<DirectoryUser[]>;
+  isGroupMember(groupId: string, userId: string): Promise<boolean>;
+  /** Idempotent: adding a member twice succeeds. */
+  addUserToGroup(groupId: string, userId: string): Promise<void>;
+  /** Idempotent: a membership or user already gone is success. */
+  removeUserFromGroup(groupId: string, userId: string): Promise<void>;
+  // Lifecycle, for temporary accounts and risk response (later issues use these).
+  createUser(input: CreateUserInput): Promise<DirectoryUser>;
+  deactivateUser(userId: string): Promise<void>;
+  deleteUser(userId: string): Promise<void>;
+  suspendUser(userId: string): Promise<void>;
+  unsuspendUser(userId: string): Promise<void>;
+  clearUserSessions(userId: string): Promise<void>;
+  assignUserToApp(appId: string, userId: string): Promise<void>;
+  unassignUserFromApp(appId: string, userId: string): Promise<void>;
+}
+
+export interface SlackMessageRef {
+  channel: string;
+  ts: string;
+}
+
+export interface SlackMessage {
+  /** A channel id or name (#access-approvals), a DM channel id, or a Slack user id. */
+  channel: string;
+  text: string;
+  blocks?: unknown[];
+}
+
+export interface SlackPort {
+  /** The Slack user id for an e-mail address, or null when nobody has it. */
+  lookupUserIdByEmail(email: string): Promise<string | null>;
+  /** The e-mail of a Slack user, or null. */
+  getUserEmail(slackUserId: string): Promise<string | null>;
+  /** Opens (or reuses) the DM channel with a user. */
+  openDirectMessage(slackUserId: string): Promise<string>;
+  postMessage(message: SlackMessage): Promise<SlackMessageRef>;
+  updateMessage(ref: SlackMessageRef, message: Omit<SlackMessage, 'channel'>): Promise<void>;
+  postEphemeral(channel: string, slackUserId: string, text: string): Promise<void>;
+}
+
+export interface JiraIssueRef {
+  key: string;
+  url: string;
+}
+
+export interface JiraPort {
+  /** The issue carrying this label, if one exists (how a retried create finds its ticket). */
+  findIssueByLabel(label: string): Promise<JiraIssueRef | null>;
+  createIssue(input: { summary: string; description: string; labels: string[] }): Promise<JiraIssueRef>;
+  addComment(key: string, text: string): Promise<void>;
+  /** Moves the issue along its workflow to the named status; a no-op when already there. */
+  transitionIssue(key: string, statusName: 'In Progress' | 'Done'): Promise<void>;
+  getIssueStatus(key: string): Promise<string>;
+}
+
+export interface AuditEvent {
+  /** Stable per event: a retried append with the same id writes nothing new. */
+  id: string;
+  requestId: string;
+  /** Position within the request's trail (ordering). */
+  seq: number;
+  type: string;
+  actor: string;
+  resource: string;
+  at: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditPort {
+  append(event: AuditEvent): Promise<void>;
+}
+
+export interface Ports {
+  okta: OktaPort;
+  slack: SlackPort;
+  jira: JiraPort;
+  audit: AuditPort;
+}

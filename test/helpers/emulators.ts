@@ -1,0 +1,36 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { loadDirectory, startEmulators, type Directory, type RunningEmulators, type StartEmulatorsOptions } from '../../emulators';
+
+export type { RunningEmulators };
+
+/** Emulators on free ports, seeded with the demo directory unless told otherwise. */
+export function startTestEmulators(options: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
+  return startEmulators({ host: '127.0.0.1', ...options });
+}
+
+/** The demo directory plus `count` extra users in a group of their own (for pagination tests). */
+export function directoryWithBigGroup(groupId: string, count: number): Directory {
+  const base = loadDirectory();
+  const users = Array.from({ length: count }, (_, i) => ({
+    id: `00u_bulk_${String(i).padStart(3, '0')}`,
+    login: `bulk${i}@example.com`,
+    firstName: 'Bulk',
+    lastName: `User ${i}`,
+  }));
+  return {
+    ...base,
+    users: [...base.users, ...users],
+    groups: [...base.groups, { id: groupId, name: 'bulk', members: users.map((user) => user.login) }],
+  };
+}
+
+/** The ApplicationFailure a promise rejects with (fails the test if it resolves or throws something else). */
+export async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof ApplicationFailure) return err;
+    throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
+  }
+  throw new Error('expected the call to fail, it succeeded');
+}

@@ -1,0 +1,50 @@
+import { parsePolicy } from '../../activities/policy/load';
+
+/** A policy with second-scale timings, so every rule can be exercised in real time. */
+export const testPolicy = () =>
+  parsePolicy(`
+defaults: { approvalTimeout: 1h, reminderAfter: 30m, expiryWarning: 1s }
+resources:
+  prod-db-admin:
+    name: Production database admin
+    okta: { groupId: 00g_prod_db_admin }
+    owners: [carol@example.com]
+    duration: { default: 3s, max: 4s, min: 1s }
+    extensions: { max: 1, maxTotal: 6s }
+    justification: { required: true, pattern: "^[A-Z]+-[0-9]+" }
+    eligibility: { any: [ { attribute: department, in: [Engineering, SRE] } ] }
+    approval:
+      steps:
+        - { approvers: manager, count: 1 }
+        - { approvers: owners, count: 1 }
+    riskGate: { denyIfInGroup: 00g_high_risk }
+    slackChannel: "#access-approvals"
+  aws-readonly:
+    name: AWS read-only
+    okta: { groupId: 00g_aws_ro }
+    duration: { default: 2s, max: 1h }
+    extensions: { max: 3, maxTotal: 2h }
+    approval: { auto: true }
+  long-readonly:
+    name: AWS read-only, long
+    okta: { groupId: 00g_aws_ro }
+    duration: { default: 1h, max: 2h }
+    expiryWarning: 0s
+    approval: { auto: true }
+  two-of-three:
+    name: Needs two of three
+    okta: { groupId: 00g_aws_ro }
+    duration: { default: 1h, max: 2h }
+    approval:
+      steps:
+        - { approvers: { users: [bob@example.com, carol@example.com, frank@example.com] }, count: 2 }
+  hurry:
+    name: Short approval window
+    okta: { groupId: 00g_aws_ro }
+    duration: { default: 1h, max: 2h }
+    approvalTimeout: 2500ms
+    reminderAfter: 400ms
+    approval:
+      steps:
+        - { approvers: { oktaGroup: 00g_security }, count: 1 }
+`, 'test-policy.yaml');

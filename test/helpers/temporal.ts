@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Runtime, DefaultLogger, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities, type Activities } from '../../activities';
+import { createFakePorts, type FakePorts } from '../../activities/fakes';
+import { loadPolicy } from '../../activities/policy/load';
+import type { Policy } from '../../activities/policy/schema';
+
+let runtimeInstalled = false;
+/** Keep the SDK's own logging to errors in tests (retried activity failures are expected). Runtime is a process singleton. */
+export function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // already installed by an earlier test file in this process
+  }
+}
+
+export function temporalAddress(): string {
+  const address = process.env.TEMPORAL_ADDRESS;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is not set: run the tests with `npm test` (the global setup starts a dev server)');
+  return address;
+}
+
+export const demoPolicy = (): Policy => loadPolicy(require.resolve('../../config/policy.yaml'));
+
+export interface TestHarness {
+  client: Client;
+  connection: Connection;
+  nativeConnection: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function connectHarness(address = temporalAddress()): Promise<TestHarness> {
+  quietRuntime();
+  const connection = await Connection.connect({ address });
+  const nativeConnection = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection }),
+    connection,
+    nativeConnection,
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+    },
+  };
+}
+
+export const uniqueQueue = (prefix = 'test'): string => `${prefix}-${randomUUID()}`;
+
+export async function createTestWorker(
+  h: Pick<TestHarness, 'nativeConnection'>,
+  opts: { taskQueue: string; activities?: Partial<Activities>; ports?: FakePorts; policy?: Policy } & Partial<WorkerOptions>,
+): Promise<{ worker: Worker; ports: FakePorts }> {
+  const ports = opts.ports ?? createFakePorts();
+  const policy = opts.policy ?? demoPolicy();
+  const bundlePath = process.env.GATEHOUSE_TEST_BUNDLE;
+  const { activities: override, ports: _p, policy: _pol, ...rest } = opts;
+  const worker = await Worker.create({
+    connection: h.nativeConnection,
+    namespace: 'default',
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../../workflows') }),
+    activities: { ...createActivities({ ...ports, policy: () => policy }), ...override },
+    ...rest,
+  });
+  return { worker, ports };
+}

@@ -1,0 +1,327 @@
+/**
+ * accessRequestWorkflow on a real Temporal dev server, with the real activities over in-memory
+ * ports. Each test fails if the rule it names breaks.
+ */
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { ulid } from 'ulid';
+import type { Activities } from '../../activities';
+import { createFakePorts, type FakePorts } from '../../activities/fakes';
+import { classifyFailure } from '../../activities/errors';
+import { accessRequestWorkflowId, SA } from '../../workflows/constants';
+import {
+  approveUpdate,
+  cancelUpdate,
+  denyUpdate,
+  extendUpdate,
+  revokeSignal,
+  revokeUpdate,
+  statusQuery,
+} from '../../workflows/access-request/messages';
+import type { AccessRequestInput, RequestState } from '../../workflows/access-request/types';
+import { accessRequestWorkflow } from '../../workflows';
+import { connectHarness, createTestWorker, uniqueQueue, type TestHarness } from '../helpers/temporal';
+import { testPolicy } from '../helpers/policies';
+import { waitFor } from '../helpers/wait';
+
+let h: TestHarness;
+beforeAll(async () => {
+  h = await connectHarness();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const PROD = '00g_prod_db_admin';
+const AWS = '00g_aws_ro';
+
+interface Run {
+  ports: FakePorts;
+  start(input: Partial<AccessRequestInput> & { resource: string; requester?: string }): Promise<WorkflowHandle<typeof accessRequestWorkflow>>;
+}
+
+/** Runs `fn` with a worker on a fresh queue and fresh fake ports. */
+async function withWorker(fn: (run: Run) => Promise<void>, activities: Partial<Activities> = {}, ports?: FakePorts): Promise<void> {
+  const taskQueue = uniqueQueue('wf');
+  const { worker, ports: p } = await createTestWorker(h, { taskQueue, activities, ports, policy: testPolicy() });
+  const run: Run = {
+    ports: p,
+    async start(input) {
+      const requestId = ulid();
+      return h.client.workflow.start(accessRequestWorkflow, {
+        taskQueue,
+        workflowId: accessRequestWorkflowId(requestId),
+        args: [{ requestId, requester: 'alice@example.com', justification: 'OPS-42 incident', ...input }],
+      });
+    },
+  };
+  await worker.runUntil(fn(run));
+}
+
+const status = (wf: WorkflowHandle) => wf.query(statusQuery);
+const statusIs = (wf: WorkflowHandle, s: RequestState['status']) => waitFor(async () => (await status(wf)).status === s, `status ${s}`);
+const resolvedOf = (wf: WorkflowHandle) => waitFor(async () => (await status(wf)).resolved, 'resolution');
+
+async function rejection(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) return err.cause.type ?? undefined;
+    throw err;
+  }
+  throw new Error('expected the update to be rejected');
+}
+
+async function approveBoth(wf: WorkflowHandle) {
+  await resolvedOf(wf);
+  await wf.executeUpdate(approveUpdate, { args: [{ approver: 'bob@example.com' }] });
+  return wf.executeUpdate(approveUpdate, { args: [{ approver: 'carol@example.com', via: 'slack' }] });
+}
+
+describe('accessRequestWorkflow', () => {
+  it('walks the full lifecycle: two steps, grant, durable expiry, revoke, Jira closed, audit complete', () =>
+    withWorker(async ({ ports, start }) => {
+      const wf = await start({ resource: 'prod-db-admin', durationMs: 2000 });
+      const r = await resolvedOf(wf);
+      expect(r.steps.map((s) => s.approvers)).toEqual([['bob@example.com'], ['carol@example.com']]);
+      expect(ports.okta.memberLogins(PROD)).toEqual(['dave@example.com']);
+      const afterFirst = await wf.executeUpdate(approveUpdate, { args: [{ approver: 'bob@example.com' }] });
+      expect(afterFirst.status).toBe('pending_approval');
+      expect(afterFirst.currentStep).toBe(1);
+      await wf.executeUpdate(approveUpdate, { args: [{ approver: 'carol@example.com', via: 'slack' }] });
+      await statusIs(wf, 'active');
+      expect(ports.okta.memberLogins(PROD)).toEqual(['alice@example.com', 'dave@example.com']);
+
+      const final = await wf.result();
+      expect(final.status).toBe('expired');
+      expect(final.standingMember).toBe(false);
+      expect(Date.parse(final.endedAt!)).toBeGreaterThanOrEqual(Date.parse(final.expiresAt!));
+      expect(ports.okta.memberLogins(PROD)).toEqual(['dave@example.com']);
+      expect(final.approvals.map((a) => [a.step, a.approver, a.via])).toEqual([
+        [1, 'bob@example.com', 'http'],
+        [2, 'carol@example.com', 'slack'],
+      ]);
+      // One Jira ticket, commented and Done; approvers were asked in Slack and the messages updated.
+      expect(ports.jira.issues).toHaveLength(1);
+      expect(ports.jira.issues[0]!.status).toBe('Done');
+      expect(ports.jira.issues[0]!.comments.join('\n')).toMatch(/Approved by bob@example\.com.*step 1 of 2/);
+      expect(final.jira?.key).toBe(ports.jira.issues[0]!.key);
+      expect(ports.slack.dmsTo('U_BOB').length).toBeGreaterThan(0);
+      expect(ports.slack.messages.some((m) => m.channel === '#access-approvals' && m.updates > 0 && /Approved by carol/.test(m.text))).toBe(true);
+      expect(ports.slack.dmsTo('U_ALICE').map((m) => m.text).join('\n')).toMatch(/active until/);
+      // The audit trail is complete, ordered and free of duplicates.
+      const trail = ports.audit.trail(final.requestId);
+      expect(trail.map((e) => e.type)).toEqual(['requested', 'resolved', 'approval_step_opened', 'approved', 'approval_step_opened', 'approved', 'granted', 'expiry_warned', 'expired']);
+      expect(trail.map((e) => e.seq)).toEqual(trail.map((_, i) => i + 1));
+      expect(final.sideEffectFailures).toEqual([]);
+    }));
+
+  it('rejects bad decisions in the validator, leaving no trace in history', () =>
+    withWorker(async ({ start }) => {
+      const wf = await start({ resource: 'prod-db-admin' });
+      await resolvedOf(wf);
+      expect(await rejection(wf.executeUpdate(approveUpdate, { args: [{ approver: 'alice@example.com' }] }))).toBe('SelfApproval');
+      expect(await rejection(wf.executeUpdate(approveUpdate, { args: [{ approver: 'erin@example.com' }] }))).toBe('NotAnApprover');
+      expect(await rejection(wf.executeUpdate(approveUpdate, { args: [{ approver: 'carol@example.com' }] }))).toBe('NotAnApprover');
+      expect(await rejection(wf.executeUpdate(denyUpdate, { args: [{ approver: 'erin@example.com' }] }))).toBe('NotAnApprover');
+      await wf.executeUpdate(approveUpdate, { args: [{ approver: 'bob@example.com' }] });
+      expect(await rejection(wf.executeUpdate(approveUpdate, { args: [{ approver: 'bob@example.com' }] }))).toBe('AlreadyDecided');
+      const history = await wf.fetchHistory();
+      const accepted = history.events!.filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes);
+      expect(accepted).toHaveLength(1);
+      await wf.executeUpdate(cancelUpdate, { args: [{ actor: 'alice@example.com' }] });
+      expect((await wf.result()).status).toBe('cancelled');
+    }));
+
+  it('treats a repeated update id as the same decision (a double click approves once)', () =>
+    withWorker(async ({ start }) => {
+      const wf = await start({ resource: 'prod-db-admin' });
+      await resolvedOf(wf);
+      const click = () => wf.executeUpdate(approveUpdate, { args: [{ approver: 'bob@example.com', via: 'slack' }], updateId: 'slack-action-123' });
+      await Promise.all([click(), click()]);
+      expect((await status(wf)).approvals).toHaveLength(1);
+      await wf.signal(revokeSignal, { actor: 'alice@example.com', reason: 'never mind' });
+      expect((await wf.result()).status).toBe('cancelled');
+    }));
+
+  it('needs `count` distinct approvers in a step', () =>
+    withWorker(async ({ ports, start }) => {
+      const wf = await start({ resource: 'two-of-three' });
+      await resolvedOf(wf);
+      await wf.executeUpdate(approveUpdate, { args: [{ approver: 'carol@example.com' }] });
+      expect((await status(wf)).status).toBe('pending_approval');
+      await wf.executeUpdate(approveUpdate, { args: [{ approver: 'frank@example.com' }] });
+      await statusIs(wf, 'active');
+      expect(ports.okta.memberLogins(AWS)).toContain('alice@example.com');
+      await wf.executeUpdate(revokeUpdate, { args: [{ actor: 'alice@example.com' }] });
+      expect((await wf.result()).status).toBe('revoked');
+    }));
+
+  it('ends as denied on one denial, and never grants', () =>
+    withWorker(async ({ ports, start }) => {
+      const wf = await start({ resource: 'prod-db-admin' });
+      await resolvedOf(wf);
+      await wf.executeUpdate(approveUpdate, { args: [{ approver: 'bob@example.com' }] });
+      const denied = await wf.executeUpdate(denyUpdate, { args: [{ approver: 'carol@example.com', reason: 'use the read replica' }] });
+      expect(denied.status).toBe('denied');
+      const final = await wf.result();
+      expect(final.endReason).toMatch(/carol.*read replica/);
+      expect(ports.okta.calls.filter((c) => c.startsWith('add'))).toEqual([]);
+      expect(ports.jira.issues[0]!.status).toBe('Done');
+      // The workflow has closed: the server itself refuses further updates.
+      await expect(wf.executeUpdate(approveUpdate, { args: [{ approver: 'carol@example.com' }] })).rejects.toThrow(/already completed/);
+    }));
+
+  it('times out without a decision, after reminding the approvers with backoff', () =>
+    withWorker(async ({ ports, start }) => {
+      const wf = await start({ resource: 'hurry' });
+      const final = await wf.result();
+      expect(final.status).toBe('approval_timed_out');
+      // 400 ms, then +800 ms, then +1600 ms would pass the 2.5 s deadline: exactly two reminders.
+      expect(final.remindersSent).toBe(2);
+      // The request and two reminders; on timeout every copy says so and loses its buttons.
+      const toDave = ports.slack.dmsTo('U_DAVE');
+      expect(toDave).toHaveLength(3);
+      expect(toDave.every((m) => /Timed out/.test(m.text) && m.updates === 1)).toBe(true);
+      expect(ports.audit.trail(final.requestId).map((e) => e.type)).toEqual(['requested', 'resolved', 'approval_step_opened', 'reminder_sent', 'reminder_sent', 'approval_timed_out']);
+    }));
+
+  it('lets only the requester cancel a pending request', () =>
+    withWorker(async ({ start }) => {
+      const wf = await start({ resource: 'prod-db-admin' });
+      await resolvedOf(wf);
+      expect(await rejection(wf.executeUpdate(cancelUpdate, { args: [{ actor: 'bob@example.com' }] }))).toBe('NotRequester');
+      const view = await wf.executeUpdate(cancelUpdate, { args: [{ actor: 'alice@example.com' }] });
+      expect(view.status).toBe('cancelled');
+      expect((await wf.result()).status).toBe('cancelled');
+    }));
+
+  it('leaves a standing member in the group after the grant ends', () =>
+    withWorker(async ({ ports, start }) => {
+      const wf = await start({ resource: 'prod-db-admin', requester: 'dave@example.com', durationMs: 1000 });
+      await resolvedOf(wf);
+      await wf.executeUpdate(approveUpdate, { args: [{ approver: 'bob@example.com' }] });
+      await wf.executeUpdate(approveUpdate, { args: [{ approver: 'carol@example.com' }] });
+      const final = await wf.result();
+      expect(final.status).toBe('expired');
+      expect(final.standingMember).toBe(true);
+      expect(ports.okta.memberLogins(PROD)).toEqual(['dave@example.com']);
+      expect(ports.okta.calls).toEqual([]);
+    }));
+
+  it('extends the durable timer within policy and refuses past it', () =>
+    withWorker(async ({ start }) => {
+      const wf = await start({ resource: 'prod-db-admin', durationMs: 2000 });
+      await approveBoth(wf);
+      const active = await waitFor(async () => ((await status(wf)).status === 'active' ? status(wf) : undefined), 'active');
+      expect(await rejection(wf.executeUpdate(extendUpdate, { args: [{ actor: 'bob@example.com', durationMs: 1000 }] }))).toBe('NotRequester');
+      // maxTotal 6s: 2s granted + 5s would be 7s.
+      expect(await rejection(wf.executeUpdate(extendUpdate, { args: [{ actor: 'alice@example.com', durationMs: 4500 }] }))).toBe('BeyondPolicy');
+      const extended = await wf.executeUpdate(extendUpdate, { args: [{ actor: 'alice@example.com', durationMs: 2000 }] });
+      expect(Date.parse(extended.expiresAt!)).toBe(Date.parse(active.expiresAt!) + 2000);
+      expect(await rejection(wf.executeUpdate(extendUpdate, { args: [{ actor: 'alice@example.com', durationMs: 1000 }] }))).toBe('BeyondPolicy');
+      const final = await wf.result();
+      expect(final.status).toBe('expired');
+      expect(Date.parse(final.endedAt!)).toBeGreaterThanOrEqual(Date.parse(extended.expiresAt!));
+      expect(final.extensions).toHaveLength(1);
+    }));
+
+  it('revokes early by Update and by Signal', () =>
+    withWorker(async ({ ports, start }) => {
+      const a = await start({ resource: 'long-readonly' });
+      const b = await start({ resource: 'long-readonly', requester: 'carol@example.com' });
+      await statusIs(a, 'active');
+      await statusIs(b, 'active');
+      expect(ports.okta.memberLogins(AWS)).toEqual(['alice@example.com', 'carol@example.com']);
+      expect(await rejection(a.executeUpdate(revokeUpdate, { args: [{ actor: 'erin@example.com' }] }))).toBe('NotAllowed');
+      const view = await a.executeUpdate(revokeUpdate, { args: [{ actor: 'alice@example.com', reason: 'done early' }] });
+      expect(view.revokeRequested?.by).toBe('alice@example.com');
+      await b.signal(revokeSignal, { actor: 'system:risk', reason: 'user risk HIGH' });
+      const [fa, fb] = await Promise.all([a.result(), b.result()]);
+      expect([fa.status, fa.endReason]).toEqual(['revoked', 'revoked by alice@example.com: done early']);
+      expect([fb.status, fb.endReason]).toEqual(['revoked', 'revoked by system:risk: user risk HIGH']);
+      expect(ports.okta.memberLogins(AWS)).toEqual([]);
+    }));
+
+  it('revokes when the workflow itself is cancelled', () =>
+    withWorker(async ({ ports, start }) => {
+      const wf = await start({ resource: 'long-readonly' });
+      await statusIs(wf, 'active');
+      await wf.cancel();
+      const final = await wf.result();
+      expect(final.status).toBe('revoked');
+      expect(final.endReason).toMatch(/workflow cancelled/);
+      expect(ports.okta.memberLogins(AWS)).toEqual([]);
+    }));
+
+  it('keeps retrying the revoke through an Okta outage', () => {
+    let failures = 0;
+    const fakes = createFakePorts();
+    return withWorker(
+      async ({ ports, start }) => {
+        const wf = await start({ resource: 'aws-readonly', durationMs: 500 });
+        const final = await wf.result();
+        expect(final.status).toBe('expired');
+        expect(failures).toBe(4);
+        expect(ports.okta.memberLogins(AWS)).toEqual([]);
+      },
+      {
+        async removeUserFromOktaGroup(m) {
+          if (++failures <= 3) throw classifyFailure('Okta', 503, 'service unavailable');
+          await fakes.okta.removeUserFromGroup(m.groupId, m.userId);
+        },
+      },
+      fakes,
+    );
+  });
+
+  it('never lets Slack or Jira failures block the grant or the revoke', () =>
+    withWorker(
+      async ({ ports, start }) => {
+        const wf = await start({ resource: 'aws-readonly', durationMs: 1000 });
+        await statusIs(wf, 'active');
+        expect(ports.okta.memberLogins(AWS)).toEqual(['alice@example.com']);
+        const final = await wf.result();
+        expect(final.status).toBe('expired');
+        expect(ports.okta.memberLogins(AWS)).toEqual([]);
+        expect(final.jira).toBeUndefined();
+        expect(new Set(final.sideEffectFailures.map((f) => f.system))).toEqual(new Set(['jira', 'slack']));
+      },
+      {
+        openJiraTicket: () => Promise.reject(classifyFailure('Jira', 400, 'project GATE does not exist')),
+        notifySlackRequester: () => Promise.reject(classifyFailure('Slack', 400, 'channel_not_found')),
+      },
+    ));
+
+  it('fails with a reason when the policy refuses the request at resolution', () =>
+    withWorker(async ({ ports, start }) => {
+      const wf = await start({ resource: 'prod-db-admin', requester: 'erin@example.com' });
+      const final = await wf.result();
+      expect(final.status).toBe('failed');
+      expect(final.failureReason).toMatch(/not_eligible/);
+      expect(ports.okta.calls).toEqual([]);
+    }));
+
+  it('keeps search attributes and current details current for the Web UI', () =>
+    withWorker(async ({ start }) => {
+      const wf = await start({ resource: 'long-readonly' });
+      await statusIs(wf, 'active');
+      const desc = await waitFor(async () => {
+        const d = await wf.describe();
+        return d.typedSearchAttributes.get(SA.status) === 'active' ? d : undefined;
+      }, 'search attribute GatehouseStatus=active');
+      expect(desc.typedSearchAttributes.get(SA.expiresAt)?.toISOString()).toBe((await status(wf)).expiresAt);
+      const listed = await waitFor(async () => {
+        for await (const w of h.client.workflow.list({ query: `GatehouseStatus = "active" AND WorkflowId = "${wf.workflowId}"` })) return w;
+        return undefined;
+      }, 'visibility query');
+      expect(listed.workflowId).toBe(wf.workflowId);
+      await wf.executeUpdate(revokeUpdate, { args: [{ actor: 'alice@example.com' }] });
+      await wf.result();
+      const closed = await waitFor(async () => {
+        const d = await wf.describe();
+        return d.typedSearchAttributes.get(SA.status) === 'revoked' ? d : undefined;
+      }, 'search attribute GatehouseStatus=revoked');
+      expect(closed.status.name).toBe('COMPLETED');
+    }));
+});

@@ -1,0 +1,2 @@
+// The workflowsPath entry: every workflow Gatehouse registers.
+export * from './access-request/workflow';
