@@ -35,6 +35,8 @@ export const settingsSchema = z
     }),
     GATEHOUSE_PUBLIC_URL: optionalUrl,
     GATEHOUSE_POLICY: z.string().default('config/policy.yaml'),
+    /** Tests run isolated workers on their own queue; production keeps the default. */
+    GATEHOUSE_TASK_QUEUE: z.string().default('gatehouse'),
     /** Dev only: run on in-process fakes of Okta/Slack/Jira when no emulator or real system is configured. */
     GATEHOUSE_FAKES: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
     GATEHOUSE_AUDIT_FILE: z.string().default('.data/audit.ndjson'),

@@ -3,7 +3,7 @@
  * search attributes, waits until it answers, and makes sure the attributes exist even on an
  * existing SQLite file (where --search-attribute is ignored).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
@@ -21,6 +21,8 @@ export interface DevServerOptions {
   /** For tests: timers shorter than a second fire on time. */
   fastTimers?: boolean;
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /** How long closed workflows stay in the namespace (the dev server's default is 1 day). */
+  retentionDays?: number;
   onOutput?: (line: string) => void;
   cliPath?: string;
 }
@@ -98,6 +100,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
       }),
     ]);
     await ensureSearchAttributes(address, namespace);
+    if (opts.retentionDays) await setRetention(cli, address, namespace, opts.retentionDays);
   } catch (err) {
     await stop();
     throw err;
@@ -140,4 +143,10 @@ export async function ensureSearchAttributes(address: string, namespace: string)
   } finally {
     await connection.close();
   }
+}
+
+/** Uses the CLI: the gRPC call wants a protobuf Long, and the CLI is at hand anyway. */
+export async function setRetention(cli: string, address: string, namespace: string, days: number): Promise<void> {
+  const r = spawnSync(cli, ['operator', 'namespace', 'update', '--address', address, '--retention', `${days * 24}h`, namespace], { encoding: 'utf8', timeout: 30_000 });
+  if (r.status !== 0) throw new Error(`cannot set the retention of ${namespace}: ${r.stderr || r.stdout}`);
 }

@@ -1,0 +1,74 @@
+import { loadDirectory, type Directory } from './shared/directory';
+import { listen, type RunningServer } from './shared/http';
+import { createJiraEmulator, type JiraEmulator, type JiraEmulatorOptions } from './jira';
+import { createOktaEmulator, type OktaEmulator, type OktaEmulatorOptions } from './okta';
+import { createSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from './slack';
+
+export { createJiraEmulator, createOktaEmulator, createSlackEmulator };
+export type { JiraEmulator, OktaEmulator, SlackEmulator };
+export { loadDirectory, parseDirectory, DEFAULT_DIRECTORY_PATH, type Directory, type DirectoryInput } from './shared/directory';
+export { slackSignature } from './slack/signing';
+
+/** A port (0 = any free one), or the emulator's options with an optional port; false skips it. */
+type Choice<Options> = number | false | (Omit<Options, 'directory'> & { port?: number });
+
+export interface StartEmulatorsOptions {
+  host?: string;
+  /** Seed for all three; default config/demo-directory.yaml. */
+  directory?: Directory;
+  okta?: Choice<OktaEmulatorOptions>;
+  slack?: Choice<SlackEmulatorOptions>;
+  jira?: Choice<JiraEmulatorOptions>;
+}
+
+export interface RunningEmulators {
+  okta: { url: string; emulator: OktaEmulator };
+  slack: { url: string; apiUrl: string; emulator: SlackEmulator };
+  jira: { url: string; emulator: JiraEmulator };
+  close(): Promise<void>;
+}
+
+function split<Options>(choice: Choice<Options> | undefined): { port: number; options: Omit<Options, 'directory'> } | null {
+  if (choice === false) return null;
+  if (choice === undefined || typeof choice === 'number') return { port: choice ?? 0, options: {} as Omit<Options, 'directory'> };
+  const { port = 0, ...options } = choice;
+  return { port, options: options as unknown as Omit<Options, 'directory'> };
+}
+
+/**
+ * Starts the emulators in this process (tests use free ports). A skipped emulator has an empty url.
+ * `close()` stops every server that was started.
+ */
+export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
+  const host = options.host ?? '127.0.0.1';
+  const directory = options.directory ?? loadDirectory();
+  const servers: RunningServer[] = [];
+  const start = async (app: Parameters<typeof listen>[0], port: number) => {
+    const server = await listen(app, port, host);
+    servers.push(server);
+    return server.url;
+  };
+
+  try {
+    const okta = split(options.okta);
+    const slack = split(options.slack);
+    const jira = split(options.jira);
+    const oktaEmulator = createOktaEmulator({ ...okta?.options, directory });
+    const slackEmulator = createSlackEmulator({ ...slack?.options, directory });
+    const jiraEmulator = createJiraEmulator({ ...jira?.options, directory });
+    const oktaUrl = okta ? await start(oktaEmulator.app, okta.port) : '';
+    const slackUrl = slack ? await start(slackEmulator.app, slack.port) : '';
+    const jiraUrl = jira ? await start(jiraEmulator.app, jira.port) : '';
+    return {
+      okta: { url: oktaUrl, emulator: oktaEmulator },
+      slack: { url: slackUrl, apiUrl: slackUrl ? `${slackUrl}/api/` : '', emulator: slackEmulator },
+      jira: { url: jiraUrl, emulator: jiraEmulator },
+      close: async () => {
+        await Promise.all(servers.map((server) => server.close()));
+      },
+    };
+  } catch (err) {
+    await Promise.all(servers.map((server) => server.close()));
+    throw err;
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * `npm run emulators`: Okta on 4010, Slack on 4020, Jira on 4030, seeded with
+ * config/demo-directory.yaml. Slack interactions go to GATEHOUSE_SLACK_EVENTS_URL, signed with
+ * SLACK_SIGNING_SECRET.
+ */
+import { startEmulators } from './index';
+
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+/** GATEHOUSE_EMULATE=okta,jira starts only those (dev mode skips systems with real settings). */
+const wanted = new Set((process.env.GATEHOUSE_EMULATE ?? 'okta,slack,jira').split(',').map((s) => s.trim()));
+
+async function main(): Promise<void> {
+  const running = await startEmulators({
+    host: process.env.EMULATORS_HOST ?? '127.0.0.1',
+    okta: wanted.has('okta') && port('OKTA_EMULATOR_PORT', 4010),
+    slack: wanted.has('slack') && {
+      port: port('SLACK_EMULATOR_PORT', 4020),
+      appEventsUrl: process.env.GATEHOUSE_SLACK_EVENTS_URL ?? 'http://127.0.0.1:3000/slack/events',
+      signingSecret: process.env.SLACK_SIGNING_SECRET || 'dev-signing-secret',
+    },
+    jira: wanted.has('jira') && port('JIRA_EMULATOR_PORT', 4030),
+  });
+  const lines = [
+    ...(wanted.has('okta') ? [`Okta emulator   ${running.okta.url}   (OKTA_ORG_URL; any "SSWS <token>")`] : []),
+    ...(wanted.has('slack')
+      ? [`Slack emulator  ${running.slack.url}   (page with buttons at /, Web API at ${running.slack.apiUrl})`, `Slack interactions → ${running.slack.emulator.target.appEventsUrl}`]
+      : []),
+    ...(wanted.has('jira') ? [`Jira emulator   ${running.jira.url}   (JIRA_HOST; any Basic e-mail:token)`] : []),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`${signal}: stopping emulators\n`);
+    running.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`emulators failed to start: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});

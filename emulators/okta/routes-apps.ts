@@ -1,0 +1,63 @@
+import { Router, type Request, type Response } from 'express';
+import type { OktaContext } from './context';
+import { paginate } from './pagination';
+import type { OktaApp } from './state';
+import { appJson, appUserJson, sendNotFound, sendOktaError } from './wire';
+
+interface AssignBody {
+  id?: string;
+  scope?: string;
+  credentials?: Record<string, unknown>;
+  profile?: Record<string, unknown>;
+}
+
+export function appsRouter(ctx: OktaContext): Router {
+  const router = Router();
+  const { state } = ctx;
+
+  const findApp = (req: Request<{ appId: string }>, res: Response): OktaApp | undefined => {
+    const app = state.apps.get(req.params.appId);
+    if (!app) sendNotFound(res, req.params.appId, 'AppInstance');
+    return app;
+  };
+
+  router.get('/api/v1/apps/:appId', (req, res) => {
+    const app = findApp(req, res);
+    if (app) res.json(appJson(app, ctx.baseUrl(req)));
+  });
+
+  router.get('/api/v1/apps/:appId/users', (req, res) => {
+    const app = findApp(req, res);
+    if (!app) return;
+    const base = ctx.baseUrl(req);
+    res.json(paginate(req, res, base, [...app.users.values()], ctx.limits.appUsers).map((assignment) => appUserJson(app, assignment, base)));
+  });
+
+  // Okta 8.x assigns with POST /apps/{appId}/users and the user id in the body; re-assigning updates.
+  router.post('/api/v1/apps/:appId/users', (req, res) => {
+    const app = findApp(req, res);
+    if (!app) return;
+    const body = (req.body ?? {}) as AssignBody;
+    if (!body.id) return sendOktaError(res, 400, 'E0000001', 'Api validation failed: id', ['id: The field cannot be left blank']);
+    const user = state.findUser(body.id);
+    if (!user) return sendNotFound(res, body.id, 'User');
+    res.json(appUserJson(app, state.assignApp(app, user, body), ctx.baseUrl(req)));
+  });
+
+  router.get('/api/v1/apps/:appId/users/:userId', (req, res) => {
+    const app = findApp(req, res);
+    if (!app) return;
+    const assignment = app.users.get(req.params.userId);
+    if (!assignment) return sendNotFound(res, req.params.userId, 'AppUser');
+    res.json(appUserJson(app, assignment, ctx.baseUrl(req)));
+  });
+
+  router.delete('/api/v1/apps/:appId/users/:userId', (req, res) => {
+    const app = findApp(req, res);
+    if (!app) return;
+    if (!app.users.delete(req.params.userId)) return sendNotFound(res, req.params.userId, 'AppUser');
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Express, Request, RequestHandler } from 'express';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Listens on host:port (0 = a free port) and resolves once the socket is bound. */
+export function listen(app: Express, port: number, host = '127.0.0.1'): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('error', reject);
+    server.once('listening', () => {
+      const bound = (server.address() as AddressInfo).port;
+      resolve({
+        url: `http://${host}:${bound}`,
+        port: bound,
+        server,
+        close: () =>
+          new Promise<void>((done) => {
+            // Keep-alive sockets from SDK agents would otherwise hold close() open.
+            server.closeAllConnections();
+            server.close(() => done());
+          }),
+      });
+    });
+  });
+}
+
+/**
+ * The URL clients used to reach this emulator, for absolute links (Okta `Link` headers,
+ * Jira `self`, Slack `response_url`). An explicit publicUrl wins; otherwise the Host header.
+ */
+export function baseUrlOf(req: Request, publicUrl?: string): string {
+  if (publicUrl) return publicUrl.replace(/\/$/, '');
+  return `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
+}
+
+export interface LoggedRequest {
+  at: string;
+  method: string;
+  path: string;
+  status: number;
+}
+
+/** Keeps the last `max` requests so tests can assert what a client actually called. */
+export function requestLogger(log: LoggedRequest[], max = 500): RequestHandler {
+  return (req, res, next) => {
+    res.on('finish', () => {
+      log.push({ at: new Date().toISOString(), method: req.method, path: req.originalUrl, status: res.statusCode });
+      if (log.length > max) log.splice(0, log.length - max);
+    });
+    next();
+  };
+}
+
+/** A vendor-looking random id: prefix + base-36 characters. */
+export function randomId(prefix: string, length = 17): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+  const bytes = randomBytes(length);
+  let id = prefix;
+  for (const byte of bytes) id += alphabet[byte % alphabet.length];
+  return id;
+}

@@ -1,0 +1,288 @@
+import express, { Router, type Request, type Response } from 'express';
+import { z, ZodError } from 'zod';
+import { sendControlError } from '../shared/control';
+import { interactionBody, postSignedToApp, type AppResponse } from './signing';
+import { assignBlockIds, type Conversation, type SlackMessage, type SlackState, type SlackUser } from './state';
+import { viewJson } from './web-api';
+
+/** Where interactions go. Mutable: tests start the emulator before the app knows its own port. */
+export interface AppTarget {
+  appEventsUrl?: string;
+  signingSecret: string;
+  /** The legacy verification token Slack still puts in payloads. */
+  verificationToken: string;
+}
+
+export interface InteractionsContext {
+  state: SlackState;
+  baseUrl(req: Request): string;
+  app: AppTarget;
+}
+
+type Block = { type?: string; block_id?: string; elements?: Element[]; accessory?: Element };
+type Element = { type?: string; action_id?: string; value?: string; text?: unknown; style?: string; options?: Array<{ value?: string }> };
+
+/** The interactive element a user would click: by action_id, and by value when several share it. */
+export function findActionElement(blocks: unknown[] | undefined, actionId: string, value?: string, blockId?: string): { blockId: string; element: Element } | undefined {
+  for (const block of (blocks ?? []) as Block[]) {
+    if (blockId && block.block_id !== blockId) continue;
+    const elements = block.type === 'actions' ? (block.elements ?? []) : block.accessory ? [block.accessory] : [];
+    const element = elements.find((candidate) => candidate.action_id === actionId && (value === undefined || candidate.type !== 'button' || candidate.value === value));
+    if (element) return { blockId: block.block_id ?? '', element };
+  }
+  return undefined;
+}
+
+function actionJson(element: Element, blockId: string, value: string | undefined, actionTs: string): Record<string, unknown> {
+  const base = { type: element.type ?? 'button', block_id: blockId, action_id: element.action_id, action_ts: actionTs };
+  if (element.type === 'static_select') {
+    const selected = element.options?.find((option) => option.value === value) ?? element.options?.[0];
+    return { ...base, selected_option: selected };
+  }
+  return { ...base, value: value ?? element.value, ...(element.text ? { text: element.text } : {}), ...(element.style ? { style: element.style } : {}) };
+}
+
+function userJson(user: SlackUser): Record<string, unknown> {
+  return { id: user.id, username: user.name, name: user.name, team_id: user.team_id };
+}
+
+function channelJson(conversation: Conversation): Record<string, unknown> {
+  return { id: conversation.id, name: conversation.name ?? 'directmessage' };
+}
+
+export interface BlockActionsInput {
+  state: SlackState;
+  user: SlackUser;
+  conversation: Conversation;
+  message: SlackMessage;
+  blockId: string;
+  element: Element;
+  value?: string;
+  responseUrl: string;
+  triggerId: string;
+  verificationToken: string;
+}
+
+/** A block_actions payload as Slack sends it for a click on a message button. */
+export function buildBlockActionsPayload(input: BlockActionsInput): Record<string, unknown> {
+  const { state } = input;
+  return {
+    type: 'block_actions',
+    user: userJson(input.user),
+    api_app_id: state.bot.appId,
+    token: input.verificationToken,
+    container: { type: 'message', message_ts: input.message.ts, channel_id: input.conversation.id, is_ephemeral: false },
+    trigger_id: input.triggerId,
+    team: { id: state.team.id, domain: state.team.domain },
+    enterprise: null,
+    is_enterprise_install: false,
+    channel: channelJson(input.conversation),
+    message: input.message,
+    state: { values: {} },
+    response_url: input.responseUrl,
+    actions: [actionJson(input.element, input.blockId, input.value, state.nextTs())],
+  };
+}
+
+const actionSchema = z.object({
+  user: z.string().min(1),
+  channel: z.string().min(1),
+  ts: z.string().min(1),
+  actionId: z.string().min(1),
+  value: z.string().optional(),
+  blockId: z.string().optional(),
+});
+
+const commandSchema = z.object({
+  user: z.string().min(1),
+  command: z.string().startsWith('/'),
+  text: z.string().default(''),
+  channel: z.string().optional(),
+});
+
+const submitSchema = z.object({
+  viewId: z.string().min(1),
+  user: z.string().optional(),
+  /** Slack's state.values; a plain string stands for a plain_text_input value. */
+  values: z.record(z.string(), z.record(z.string(), z.union([z.string(), z.record(z.string(), z.unknown())]))).default({}),
+});
+
+class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+  ) {
+    super(code);
+  }
+}
+
+function viewStateValues(values: z.infer<typeof submitSchema>['values']): Record<string, Record<string, unknown>> {
+  return Object.fromEntries(
+    Object.entries(values).map(([blockId, actions]) => [
+      blockId,
+      Object.fromEntries(Object.entries(actions).map(([actionId, value]) => [actionId, typeof value === 'string' ? { type: 'plain_text_input', value } : value])),
+    ]),
+  );
+}
+
+export function interactionsRouter(ctx: InteractionsContext): Router {
+  const router = Router();
+  const { state } = ctx;
+  const json = express.json({ limit: '5mb' });
+
+  const userOrFail = (ref: string) => {
+    const user = state.findUser(ref);
+    if (!user) throw new ControlError(404, 'user_not_found');
+    return user;
+  };
+  const send = async (rawBody: string): Promise<AppResponse> => {
+    if (!ctx.app.appEventsUrl) throw new ControlError(409, 'no_app_events_url');
+    try {
+      return await postSignedToApp(ctx.app.appEventsUrl, ctx.app.signingSecret, rawBody);
+    } catch (err) {
+      throw new ControlError(502, `app_unreachable: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const handle = (work: (req: Request) => Promise<Record<string, unknown>>) => async (req: Request, res: Response) => {
+    try {
+      res.json(await work(req));
+    } catch (err) {
+      if (err instanceof ControlError) return void res.status(err.status).json({ error: err.code });
+      if (err instanceof ZodError) return sendControlError(res, err);
+      throw err;
+    }
+  };
+
+  router.post('/_emulator/config', json, (req, res) => {
+    const body = z.object({ appEventsUrl: z.string().url().optional(), signingSecret: z.string().min(1).optional() }).safeParse(req.body ?? {});
+    if (!body.success) return sendControlError(res, body.error);
+    Object.assign(ctx.app, body.data);
+    res.json({ appEventsUrl: ctx.app.appEventsUrl ?? null });
+  });
+
+  // Presses a button as a user: a signed block_actions POST to the app; answers with the app's reply.
+  router.post(
+    '/_emulator/actions',
+    json,
+    handle(async (req) => {
+      const input = actionSchema.parse(req.body ?? {});
+      const user = userOrFail(input.user);
+      const conversation = state.resolveChannel(input.channel);
+      const message = conversation && state.findMessage(conversation, input.ts);
+      if (!conversation || !message) throw new ControlError(404, 'message_not_found');
+      const found = findActionElement(message.blocks, input.actionId, input.value, input.blockId);
+      if (!found) throw new ControlError(404, 'action_not_found');
+      const responseUrlId = state.issueResponseUrl({ channel: conversation.id, messageTs: message.ts, user: user.id });
+      const payload = buildBlockActionsPayload({
+        state,
+        user,
+        conversation,
+        message,
+        blockId: found.blockId,
+        element: found.element,
+        value: input.value,
+        responseUrl: `${ctx.baseUrl(req)}/response_url/${responseUrlId}`,
+        triggerId: state.issueTrigger(user.id),
+        verificationToken: ctx.app.verificationToken,
+      });
+      return { ...(await send(interactionBody(payload))), payload };
+    }),
+  );
+
+  // A slash command typed by a user (plain form fields, signed the same way).
+  router.post(
+    '/_emulator/commands',
+    json,
+    handle(async (req) => {
+      const input = commandSchema.parse(req.body ?? {});
+      const user = userOrFail(input.user);
+      const conversation = input.channel ? state.resolveChannel(input.channel) : state.openDm(user.id)[0];
+      if (!conversation) throw new ControlError(404, 'channel_not_found');
+      const responseUrlId = state.issueResponseUrl({ channel: conversation.id, user: user.id });
+      const fields = {
+        token: ctx.app.verificationToken,
+        team_id: state.team.id,
+        team_domain: state.team.domain,
+        channel_id: conversation.id,
+        channel_name: conversation.name ?? 'directmessage',
+        user_id: user.id,
+        user_name: user.name,
+        command: input.command,
+        text: input.text,
+        api_app_id: state.bot.appId,
+        is_enterprise_install: 'false',
+        response_url: `${ctx.baseUrl(req)}/response_url/${responseUrlId}`,
+        trigger_id: state.issueTrigger(user.id),
+      };
+      return { ...(await send(new URLSearchParams(fields).toString())), payload: fields };
+    }),
+  );
+
+  // Submits an open modal with the given state values; applies the app's response_action.
+  router.post(
+    '/_emulator/views/submit',
+    json,
+    handle(async (req) => {
+      const input = submitSchema.parse(req.body ?? {});
+      const view = state.views.get(input.viewId);
+      if (!view || !view.open) throw new ControlError(404, 'view_not_found');
+      const user = userOrFail(input.user ?? view.user);
+      view.state = { values: viewStateValues(input.values) };
+      const payload = {
+        type: 'view_submission',
+        team: { id: state.team.id, domain: state.team.domain },
+        user: userJson(user),
+        api_app_id: state.bot.appId,
+        token: ctx.app.verificationToken,
+        trigger_id: state.issueTrigger(user.id),
+        view: viewJson(view),
+        response_urls: [],
+        is_enterprise_install: false,
+        enterprise: null,
+      };
+      const reply = await send(interactionBody(payload));
+      const action = reply.status === 200 && reply.body && typeof reply.body === 'object' ? (reply.body as { response_action?: string }).response_action : undefined;
+      // No body (or anything but errors/update/push) closes the modal, as in Slack.
+      if (reply.status === 200 && action !== 'errors' && action !== 'update' && action !== 'push') view.open = false;
+      if (action === 'clear') for (const other of state.views.values()) if (other.user === user.id) other.open = false;
+      return { ...reply, payload, viewOpen: view.open };
+    }),
+  );
+
+  // response_url: acts on the message it was issued for (replace / delete), or posts a new one.
+  router.post('/response_url/:id', json, (req, res) => {
+    const target = state.responseUrls.get(req.params.id);
+    if (!target || Date.now() - target.createdAt > 30 * 60_000) return void res.status(404).json({ ok: false, error: 'expired_url' });
+    if (target.uses >= 5) return void res.status(404).json({ ok: false, error: 'used_url' });
+    target.uses += 1;
+    const conversation = state.conversations.get(target.channel);
+    if (!conversation) return void res.status(404).json({ ok: false, error: 'channel_not_found' });
+    const body = (req.body ?? {}) as { text?: string; blocks?: unknown[]; replace_original?: boolean | string; delete_original?: boolean | string; response_type?: string; thread_ts?: string };
+    const original = target.messageTs ? state.findMessage(conversation, target.messageTs) : undefined;
+    const truthy = (value: unknown) => value === true || value === 'true';
+    if (truthy(body.delete_original)) {
+      if (original) conversation.messages.splice(conversation.messages.indexOf(original), 1);
+    } else if (truthy(body.replace_original) && original) {
+      original.text = body.text ?? '';
+      if (body.blocks) original.blocks = assignBlockIds(body.blocks);
+      else delete original.blocks;
+      original.edited = { user: state.bot.userId, ts: state.nextTs() };
+    } else if (body.response_type === 'in_channel') {
+      conversation.messages.push({
+        type: 'message',
+        ts: state.nextTs(),
+        text: body.text ?? '',
+        ...(body.blocks ? { blocks: assignBlockIds(body.blocks) } : {}),
+        user: state.bot.userId,
+        bot_id: state.bot.botId,
+        app_id: state.bot.appId,
+        team: state.team.id,
+      });
+    } else {
+      conversation.ephemeral.push({ ts: state.nextTs(), user: target.user, text: body.text ?? '', ...(body.blocks ? { blocks: body.blocks } : {}) });
+    }
+    res.json({ ok: true });
+  });
+
+  return router;
+}

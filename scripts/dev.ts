@@ -1,0 +1,166 @@
+/**
+ * `npm run dev`: the whole stack on one machine with no configuration (SPEC §9). Checks the policy,
+ * then starts the Temporal dev server, the emulators for every system without real settings, the
+ * worker and the API as child processes with prefixed logs; prints the URLs, the dev API token and
+ * a curl line. Ctrl-C / SIGTERM stops them in reverse order (the worker drains first).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { loadPolicy, PolicyError } from '../activities/policy/load';
+import { configuredSystems, loadSettings, SettingsError, type Settings } from '../activities/settings';
+import { findTemporalCli } from './temporal-cli';
+
+const ROOT = join(__dirname, '..');
+const DATA = join(ROOT, '.data');
+const COLORS = { temporal: 35, emulators: 36, worker: 33, api: 32, dev: 1 } as const;
+type Name = keyof typeof COLORS;
+
+const say = (name: Name, line: string) => process.stdout.write(`\x1b[${COLORS[name]}m[${name}]\x1b[0m ${line}\n`);
+
+/** pino JSON lines become "LEVEL message key=value…" for people; anything else passes through. */
+function humanize(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const { level, time: _t, pid: _p, hostname: _h, name: _n, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const lvl = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }[level as number] ?? String(level);
+    const extra = Object.entries(rest)
+      .filter(([, v]) => v !== undefined && typeof v !== 'object')
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    return `${lvl} ${String(msg ?? '')}${extra ? `  ${extra}` : ''}`;
+  } catch {
+    return line;
+  }
+}
+
+const children: { name: Name; child: ChildProcess }[] = [];
+let stopping = false;
+
+function start(name: Name, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+  const child = spawn(process.execPath, [require.resolve('tsx/cli'), script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const pipe = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(name, humanize(l)));
+  child.stdout!.on('data', pipe);
+  child.stderr!.on('data', pipe);
+  child.on('exit', (code, signal) => {
+    if (stopping) return;
+    say('dev', `${name} exited (${signal ?? code}); stopping everything`);
+    void shutdown(1);
+  });
+  children.push({ name, child });
+  return child;
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (stopping) throw new Error('stopping');
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${what} did not come up within ${timeoutMs / 1000}s`);
+}
+
+const httpOk = (url: string) => async () => (await fetch(url)).ok;
+const temporalUp = (address: string) => async () => {
+  const c = await Connection.connect({ address, connectTimeout: 1000 });
+  await c.close();
+  return true;
+};
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say('dev', 'stopping…');
+    for (const { name, child } of [...children].reverse()) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), name === 'worker' ? 20_000 : 10_000);
+      await exited;
+      clearTimeout(timer);
+      say('dev', `${name} stopped`);
+    }
+  }
+  process.exit(code);
+}
+
+function devToken(settings: Settings): { tokens: string; token: string } {
+  const first = [...settings.GATEHOUSE_API_TOKENS.keys()][0];
+  if (first) return { tokens: process.env.GATEHOUSE_API_TOKENS!, token: first };
+  const file = join(DATA, 'dev-token');
+  const token = existsSync(file) ? readFileSync(file, 'utf8').trim() : `ghdev_${randomBytes(20).toString('hex')}`;
+  writeFileSync(file, token, { mode: 0o600 });
+  return { tokens: `dev:${token}`, token };
+}
+
+async function main() {
+  process.on('SIGINT', () => void shutdown(0));
+  process.on('SIGTERM', () => void shutdown(0));
+  mkdirSync(DATA, { recursive: true });
+
+  const settings = loadSettings();
+  loadPolicy(settings.GATEHOUSE_POLICY); // a broken policy stops dev mode before anything starts
+  const port = settings.PORT;
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const { tokens, token } = devToken(settings);
+  const env: NodeJS.ProcessEnv = { GATEHOUSE_API_TOKENS: tokens, GATEHOUSE_PUBLIC_URL: settings.GATEHOUSE_PUBLIC_URL ?? apiUrl, GATEHOUSE_AUDIT_FILE: join(DATA, 'audit.ndjson') };
+
+  // 1. Temporal: the dev server unless TEMPORAL_ADDRESS points elsewhere or one already answers.
+  const address = settings.TEMPORAL_ADDRESS;
+  if (await temporalUp(address)().catch(() => false)) {
+    say('dev', `using the Temporal server already running at ${address}`);
+  } else if (address === '127.0.0.1:7233' || address === 'localhost:7233') {
+    env.TEMPORAL_CLI_PATH = await findTemporalCli((l) => say('temporal', l));
+    start('temporal', 'scripts/temporal.ts', env);
+    await waitUntil('the Temporal dev server', temporalUp(address));
+  } else {
+    throw new Error(`the Temporal server at TEMPORAL_ADDRESS=${address} does not answer`);
+  }
+
+  // 2. Emulators for every system without settings.
+  const configured = configuredSystems(settings);
+  const emulate = (Object.keys(configured) as (keyof typeof configured)[]).filter((s) => !configured[s]);
+  if (emulate.length > 0) {
+    const signingSecret = settings.SLACK_SIGNING_SECRET ?? 'dev-signing-secret';
+    start('emulators', 'emulators/main.ts', { GATEHOUSE_EMULATE: emulate.join(','), GATEHOUSE_SLACK_EVENTS_URL: `${apiUrl}/slack/events`, SLACK_SIGNING_SECRET: signingSecret });
+    if (emulate.includes('okta')) Object.assign(env, { OKTA_ORG_URL: 'http://127.0.0.1:4010', OKTA_API_TOKEN: 'dev-okta-token' });
+    if (emulate.includes('slack')) Object.assign(env, { SLACK_BOT_TOKEN: 'xoxb-dev-token', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: 'http://127.0.0.1:4020/api/' });
+    if (emulate.includes('jira')) Object.assign(env, { JIRA_HOST: 'http://127.0.0.1:4030', JIRA_EMAIL: 'gatehouse@example.com', JIRA_API_TOKEN: 'dev-jira-token', JIRA_PROJECT_KEY: 'GATE' });
+    const urls = { okta: 'http://127.0.0.1:4010/_emulator/state', slack: 'http://127.0.0.1:4020/_emulator/state', jira: 'http://127.0.0.1:4030/_emulator/state' };
+    for (const s of emulate) await waitUntil(`the ${s} emulator`, httpOk(urls[s]));
+  }
+
+  // 3. Worker and API.
+  start('worker', 'workers/main.ts', env);
+  start('api', 'api/main.ts', env);
+  await waitUntil('the API', httpOk(`${apiUrl}/healthz`));
+
+  const curl = `curl -s -X POST ${apiUrl}/v1/requests -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"requester":"alice@example.com","resource":"prod-db-admin","duration":"2m","justification":"OPS-123 investigate slow queries"}'`;
+  const lines = [
+    '',
+    'Gatehouse is running (Ctrl-C stops everything):',
+    `  API            ${apiUrl}   token: ${token}`,
+    `  Temporal UI    ${settings.TEMPORAL_UI_URL}`,
+    ...(emulate.includes('okta') ? ['  Okta emulator  http://127.0.0.1:4010/_emulator/state'] : []),
+    ...(emulate.includes('slack') ? ['  Slack emulator http://127.0.0.1:4020/   (messages and buttons)'] : []),
+    ...(emulate.includes('jira') ? ['  Jira emulator  http://127.0.0.1:4030/_emulator/state'] : []),
+    '',
+    'File a first request (alice asks for prod-db-admin for 2 minutes):',
+    `  ${curl}`,
+    'then approve it as bob (her manager) and carol (the owner), with the id it printed:',
+    `  curl -s -X POST ${apiUrl}/v1/requests/<id>/approve -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"approver":"bob@example.com"}'`,
+    `  curl -s -X POST ${apiUrl}/v1/requests/<id>/approve -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"approver":"carol@example.com"}'`,
+    `  curl -s ${apiUrl}/v1/requests/<id> -H "Authorization: Bearer ${token}"`,
+    '',
+  ];
+  for (const l of lines) say('dev', l);
+}
+
+main().catch((err) => {
+  if (err instanceof PolicyError || err instanceof SettingsError) console.error(err.message);
+  else console.error(err instanceof Error ? err.message : err);
+  void shutdown(1);
+});

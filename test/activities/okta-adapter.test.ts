@@ -1,0 +1,147 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { createOktaAdapter, type OktaAdapter } from '../../activities/adapters/okta';
+import { directoryWithBigGroup, failureOf, startTestEmulators, type RunningEmulators } from '../helpers/emulators';
+import { waitFor } from '../helpers/wait';
+
+const BULK_GROUP = '00g_bulk';
+const PAGE_SIZE = 5;
+const BULK_MEMBERS = 12;
+
+describe('Okta adapter against the Okta emulator (real okta-sdk-nodejs)', () => {
+  let emulators: RunningEmulators;
+  let okta: OktaAdapter;
+
+  beforeAll(async () => {
+    emulators = await startTestEmulators({ okta: { pageSize: PAGE_SIZE }, slack: false, jira: false, directory: directoryWithBigGroup(BULK_GROUP, BULK_MEMBERS) });
+    // A trailing slash must not break the client (the SDK would request //api/v1/...).
+    okta = createOktaAdapter({ orgUrl: `${emulators.okta.url}/`, token: 'test-token' });
+  });
+  afterAll(() => emulators?.close());
+  beforeEach(() => {
+    emulators.okta.emulator.faults.clear();
+    emulators.okta.emulator.requests.length = 0;
+  });
+
+  const state = () => emulators.okta.emulator.state;
+
+  it('gets a user by login and by id, with the profile attributes policies use', async () => {
+    const alice = await okta.getUser('alice@example.com');
+    expect(alice).toMatchObject({ id: '00u_alice', login: 'alice@example.com', email: 'alice@example.com', displayName: 'Alice Archer', status: 'ACTIVE' });
+    expect(alice?.profile).toMatchObject({ department: 'Engineering', managerId: '00u_bob', manager: 'bob@example.com' });
+    expect((await okta.getUser('00u_bob'))?.login).toBe('bob@example.com');
+    // The login travelled URL-encoded.
+    expect(emulators.okta.emulator.requests.some((r) => r.path === '/api/v1/users/alice%40example.com')).toBe(true);
+  });
+
+  it('returns null for an unknown user or group, and gets a group', async () => {
+    expect(await okta.getUser('nobody@example.com')).toBeNull();
+    expect(await okta.getGroup('00g_missing')).toBeNull();
+    expect(await okta.getGroup('00g_prod_db_admin')).toEqual({ id: '00g_prod_db_admin', name: 'prod-db-admin' });
+  });
+
+  it('adds a member twice and removes it twice without failing', async () => {
+    await okta.addUserToGroup('00g_aws_ro', '00u_alice');
+    await okta.addUserToGroup('00g_aws_ro', '00u_alice');
+    expect(state().groups.get('00g_aws_ro')?.members.has('00u_alice')).toBe(true);
+    expect(await okta.isGroupMember('00g_aws_ro', '00u_alice')).toBe(true);
+
+    await okta.removeUserFromGroup('00g_aws_ro', '00u_alice');
+    await okta.removeUserFromGroup('00g_aws_ro', '00u_alice');
+    expect(state().groups.get('00g_aws_ro')?.members.has('00u_alice')).toBe(false);
+    expect(await okta.isGroupMember('00g_aws_ro', '00u_alice')).toBe(false);
+  });
+
+  it('treats removing a user who no longer exists as success', async () => {
+    const temp = await okta.createUser({ login: 'gone@example.com', email: 'gone@example.com', firstName: 'Gone', lastName: 'Soon', groupIds: ['00g_aws_ro'] });
+    expect(state().groups.get('00g_aws_ro')?.members.has(temp.id)).toBe(true);
+    await okta.deleteUser(temp.id);
+    expect(state().users.has(temp.id)).toBe(false);
+    await expect(okta.removeUserFromGroup('00g_aws_ro', temp.id)).resolves.toBeUndefined();
+    expect(await okta.isGroupMember('00g_aws_ro', temp.id)).toBe(false);
+  });
+
+  it('lists every member of a group across Link-paginated pages', async () => {
+    const members = await okta.listGroupMembers(BULK_GROUP);
+    expect(members).toHaveLength(BULK_MEMBERS);
+    expect(new Set(members.map((m) => m.id)).size).toBe(BULK_MEMBERS);
+    const pages = emulators.okta.emulator.requests.filter((r) => r.path.startsWith(`/api/v1/groups/${BULK_GROUP}/users`));
+    expect(pages).toHaveLength(Math.ceil(BULK_MEMBERS / PAGE_SIZE));
+    expect(pages.slice(1).every((r) => r.path.includes('after='))).toBe(true);
+  });
+
+  it('classifies a 404 on add as a non-retryable OktaRejected', async () => {
+    const failure = await failureOf(okta.addUserToGroup('00g_aws_ro', '00u_nobody'));
+    expect(failure.type).toBe('OktaRejected');
+    expect(failure.nonRetryable).toBe(true);
+    expect(failure.message).toContain('E0000007');
+  });
+
+  it('waits out a burst of 429s inside the SDK when the reset is already past', async () => {
+    emulators.okta.emulator.faults.configure({ burst429: { count: 2, retryAfterSec: -1, route: '/api/v1/users/*' } });
+    expect((await okta.getUser('carol@example.com'))?.id).toBe('00u_carol');
+    expect(emulators.okta.emulator.faults.injected.rateLimited).toBe(2);
+  });
+
+  it('turns a 429 the SDK gives up on into OktaRateLimited with a retry delay', async () => {
+    emulators.okta.emulator.faults.configure({ burst429: { count: 3, retryAfterSec: -1 } });
+    const failure = await failureOf(okta.getUser('carol@example.com'));
+    expect(failure.type).toBe('OktaRateLimited');
+    expect(failure.nonRetryable).toBe(false);
+    expect(failure.nextRetryDelay).toBeDefined();
+  });
+
+  it('reports a 5xx outage as retryable OktaUnavailable, then succeeds once it ends', async () => {
+    emulators.okta.emulator.faults.configure({ outage: { seconds: 0.3, status: 503 } });
+    const failure = await failureOf(okta.addUserToGroup('00g_aws_ro', '00u_erin'));
+    expect(failure.type).toBe('OktaUnavailable');
+    expect(failure.nonRetryable).toBe(false);
+    await waitFor(async () => (await okta.addUserToGroup('00g_aws_ro', '00u_erin'), true), 'the outage to end', 5000);
+    expect(state().groups.get('00g_aws_ro')?.members.has('00u_erin')).toBe(true);
+  });
+
+  it('reports a refused connection as retryable OktaUnavailable', async () => {
+    const offline = createOktaAdapter({ orgUrl: 'http://127.0.0.1:9', token: 't' });
+    const failure = await failureOf(offline.getUser('alice@example.com'));
+    expect(failure.type).toBe('OktaUnavailable');
+    expect(failure.nonRetryable).toBe(false);
+  });
+
+  it('runs the user lifecycle idempotently', async () => {
+    const user = await okta.createUser({ login: 'temp.worker@example.com', email: 'temp.worker@example.com', firstName: 'Temp', lastName: 'Worker', profile: { department: 'Ops' } });
+    expect(user.status).toBe('PROVISIONED');
+    // A retried create finds the user the first attempt made.
+    expect((await okta.createUser({ login: 'temp.worker@example.com', email: 'temp.worker@example.com', firstName: 'Temp', lastName: 'Worker' })).id).toBe(user.id);
+
+    await okta.suspendUser('00u_mallory');
+    await okta.suspendUser('00u_mallory');
+    expect(state().users.get('00u_mallory')?.status).toBe('SUSPENDED');
+    await okta.unsuspendUser('00u_mallory');
+    await okta.unsuspendUser('00u_mallory');
+    expect(state().users.get('00u_mallory')?.status).toBe('ACTIVE');
+
+    await okta.clearUserSessions('00u_mallory');
+    expect(state().users.get('00u_mallory')?.sessionsClearedAt).not.toBeNull();
+
+    await okta.assignUserToApp('0oa_wiki', user.id);
+    await okta.assignUserToApp('0oa_wiki', user.id);
+    expect(state().apps.get('0oa_wiki')?.users.has(user.id)).toBe(true);
+    await okta.unassignUserFromApp('0oa_wiki', user.id);
+    await okta.unassignUserFromApp('0oa_wiki', user.id);
+    expect(state().apps.get('0oa_wiki')?.users.has(user.id)).toBe(false);
+
+    await okta.deactivateUser(user.id);
+    expect(state().users.get(user.id)?.status).toBe('DEPROVISIONED');
+    await okta.deleteUser(user.id);
+    await okta.deleteUser(user.id);
+    expect(state().users.has(user.id)).toBe(false);
+  });
+
+  it('authenticates as an OAuth service app with a private-key JWT', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const pem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+    const serviceApp = createOktaAdapter({ orgUrl: emulators.okta.url, clientId: '0oa_gatehouse', privateKey: pem, keyId: 'kid-1' });
+    expect((await serviceApp.getUser('dave@example.com'))?.id).toBe('00u_dave');
+    expect(emulators.okta.emulator.requests.some((r) => r.method === 'POST' && r.path === '/oauth2/v1/token' && r.status === 200)).toBe(true);
+    expect([...state().accessTokens.values()]).toContainEqual(expect.objectContaining({ clientId: '0oa_gatehouse' }));
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * Builds the ports for a process from its settings: the real adapters for every system that is
+ * configured, in-process fakes for the others when GATEHOUSE_FAKES=1 (development only).
+ */
+import type pino from 'pino';
+import { FileAuditStore } from '../activities/audit/file-store';
+import { createFakePorts } from '../activities/fakes';
+import { createJiraAdapter, createOktaAdapter, createSlackAdapter } from '../activities/adapters';
+import type { Ports } from '../activities/ports';
+import { configuredSystems, SettingsError, type Settings } from '../activities/settings';
+
+export function buildPorts(settings: Settings, logger: pino.Logger): Ports {
+  const configured = configuredSystems(settings);
+  const missing = Object.entries(configured).filter(([, ok]) => !ok).map(([name]) => name);
+  if (missing.length > 0 && !settings.GATEHOUSE_FAKES) {
+    throw new SettingsError(
+      `Invalid configuration: no settings for ${missing.join(', ')}.\n` +
+        '  Set OKTA_ORG_URL/OKTA_API_TOKEN, SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET and JIRA_HOST/JIRA_EMAIL/JIRA_API_TOKEN/JIRA_PROJECT_KEY (see .env.example),\n' +
+        '  or run `npm run dev`, which starts local emulators for the missing ones.',
+    );
+  }
+  const fakes = createFakePorts();
+  const okta = configured.okta
+    ? createOktaAdapter({ orgUrl: settings.OKTA_ORG_URL!, token: settings.OKTA_API_TOKEN, clientId: settings.OKTA_CLIENT_ID, privateKey: settings.OKTA_PRIVATE_KEY, keyId: settings.OKTA_KEY_ID })
+    : fakes.okta;
+  const slack = configured.slack ? createSlackAdapter({ botToken: settings.SLACK_BOT_TOKEN!, apiUrl: settings.SLACK_API_URL }) : fakes.slack;
+  const jira = configured.jira
+    ? createJiraAdapter({ host: settings.JIRA_HOST!, email: settings.JIRA_EMAIL!, apiToken: settings.JIRA_API_TOKEN!, projectKey: settings.JIRA_PROJECT_KEY! })
+    : fakes.jira;
+  for (const name of missing) logger.warn({ system: name }, `${name}: no settings, using the in-process fake (development only)`);
+  return {
+    okta,
+    slack,
+    jira,
+    audit: new FileAuditStore(settings.GATEHOUSE_AUDIT_FILE),
+  };
+}
