@@ -40,7 +40,7 @@ const children: { name: Name; child: ChildProcess }[] = [];
 let stopping = false;
 
 function start(name: Name, script: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const pipe = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(name, humanize(l)));
   child.stdout!.on('data', pipe);
   child.stderr!.on('data', pipe);

@@ -1,8 +1,9 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parsePolicy } from '../../activities/policy/load';
 
 /** A policy with second-scale timings, so every rule can be exercised in real time. */
-export const testPolicy = () =>
-  parsePolicy(`
+export const TEST_POLICY_YAML = `
 defaults: { approvalTimeout: 1h, reminderAfter: 30m, expiryWarning: 1s }
 resources:
   prod-db-admin:
@@ -47,4 +48,14 @@ resources:
     approval:
       steps:
         - { approvers: { oktaGroup: 00g_security }, count: 1 }
-`, 'test-policy.yaml');
+`;
+
+export const testPolicy = () => parsePolicy(TEST_POLICY_YAML, 'test-policy.yaml');
+
+/** Writes the test policy to a file, for worker and API processes. */
+export function writeTestPolicy(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'policy.yaml');
+  writeFileSync(file, TEST_POLICY_YAML);
+  return file;
+}
