@@ -5,7 +5,7 @@
 import type pino from 'pino';
 import { FileAuditStore } from '../activities/audit/file-store';
 import { createFakePorts } from '../activities/fakes';
-import { createJiraAdapter, createOktaAdapter, createSlackAdapter } from '../activities/adapters';
+import { jiraFromSettings, oktaFromSettings, slackFromSettings } from '../activities/adapters/from-settings';
 import type { Ports } from '../activities/ports';
 import { configuredSystems, SettingsError, type Settings } from '../activities/settings';
 
@@ -20,13 +20,9 @@ export function buildPorts(settings: Settings, logger: pino.Logger): Ports {
     );
   }
   const fakes = createFakePorts();
-  const okta = configured.okta
-    ? createOktaAdapter({ orgUrl: settings.OKTA_ORG_URL!, token: settings.OKTA_API_TOKEN, clientId: settings.OKTA_CLIENT_ID, privateKey: settings.OKTA_PRIVATE_KEY, keyId: settings.OKTA_KEY_ID })
-    : fakes.okta;
-  const slack = configured.slack ? createSlackAdapter({ botToken: settings.SLACK_BOT_TOKEN!, apiUrl: settings.SLACK_API_URL }) : fakes.slack;
-  const jira = configured.jira
-    ? createJiraAdapter({ host: settings.JIRA_HOST!, email: settings.JIRA_EMAIL!, apiToken: settings.JIRA_API_TOKEN!, projectKey: settings.JIRA_PROJECT_KEY! })
-    : fakes.jira;
+  const okta = oktaFromSettings(settings) ?? fakes.okta;
+  const slack = slackFromSettings(settings) ?? fakes.slack;
+  const jira = jiraFromSettings(settings) ?? fakes.jira;
   for (const name of missing) logger.warn({ system: name }, `${name}: no settings, using the in-process fake (development only)`);
   return {
     okta,

@@ -74,7 +74,8 @@ async function approversOf(okta: OktaPort, set: ApproverSet, resource: ResourceP
 }
 
 export async function resolveRequest(policy: Policy, okta: OktaPort, input: ResolveInput): Promise<ResolveResult> {
-  const resource = policy.resources[input.resource];
+  // Own keys only: a resource called `constructor` must not find Object.prototype's.
+  const resource = Object.hasOwn(policy.resources, input.resource) ? policy.resources[input.resource] : undefined;
   if (!resource) return { ok: false, code: 'unknown_resource', message: `no resource named ${input.resource}` };
   const local = checkRequestAgainstResource(resource, input);
   if (local) return local;

@@ -1,0 +1,21 @@
+/** Maps Gatehouse's settings (activities/settings.ts) to the adapters; undefined where unset. */
+import type { JiraPort, OktaPort, SlackPort } from '../ports';
+import type { Settings } from '../settings';
+import { createJiraAdapter } from './jira';
+import { createOktaAdapter } from './okta';
+import { createSlackAdapter } from './slack';
+
+export function oktaFromSettings(s: Settings): OktaPort | undefined {
+  if (!s.OKTA_ORG_URL) return undefined;
+  return createOktaAdapter({ orgUrl: s.OKTA_ORG_URL, token: s.OKTA_API_TOKEN, clientId: s.OKTA_CLIENT_ID, privateKey: s.OKTA_PRIVATE_KEY, keyId: s.OKTA_KEY_ID });
+}
+
+export function slackFromSettings(s: Settings): SlackPort | undefined {
+  if (!s.SLACK_BOT_TOKEN) return undefined;
+  return createSlackAdapter({ botToken: s.SLACK_BOT_TOKEN, apiUrl: s.SLACK_API_URL });
+}
+
+export function jiraFromSettings(s: Settings): JiraPort | undefined {
+  if (!s.JIRA_HOST || !s.JIRA_EMAIL || !s.JIRA_API_TOKEN || !s.JIRA_PROJECT_KEY) return undefined;
+  return createJiraAdapter({ host: s.JIRA_HOST, email: s.JIRA_EMAIL, apiToken: s.JIRA_API_TOKEN, projectKey: s.JIRA_PROJECT_KEY });
+}

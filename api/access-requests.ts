@@ -1,0 +1,287 @@
+/**
+ * What the HTTP routes ask of Temporal about access requests: start one, read its state, decide
+ * on it, find an open one, list them. Routes stay thin (parse → call this → map); this module
+ * knows the workflow's messages, search attributes and how to degrade when no worker answers.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
+import { monotonicFactory } from 'ulid';
+import { accessRequestWorkflowId, KIND_ACCESS_REQUEST, requestIdFromWorkflowId, SA } from '../workflows/constants';
+import { Rejection } from '../workflows/access-request/errors';
+import { statusQuery } from '../workflows/access-request/messages';
+import { formatDuration, summaryLine } from '../workflows/access-request/state';
+import { OPEN_STATUSES, REQUEST_STATUSES, type AccessRequestInput, type RequestState, type RequestStatus } from '../workflows/access-request/types';
+import type { accessRequestWorkflow } from '../workflows/access-request/workflow';
+import { HttpError, rejectionOf } from './errors';
+import { stateFromInput } from './views';
+
+/** A ULID, or the id derived from an idempotency key (IK + 26 Crockford characters). */
+export const REQUEST_ID_PATTERN = /^(?:[0-7][0-9A-HJKMNP-TV-Z]{25}|IK[0-9A-HJKMNP-TV-Z]{26})$/;
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const nextUlid = monotonicFactory();
+
+export const newRequestId = (): string => nextUlid();
+
+/** The same caller sending the same key for the same requester always names the same request. */
+export function requestIdForIdempotencyKey(caller: string, requester: string, key: string): string {
+  const digest = createHash('sha256').update(`${caller}\n${requester.toLowerCase()}\n${key}`).digest();
+  let bits = 0n;
+  for (const byte of digest.subarray(0, 17)) bits = (bits << 8n) | BigInt(byte);
+  let out = '';
+  for (let i = 0; i < 26; i++) out += CROCKFORD[Number((bits >> BigInt(5 * i)) & 31n)];
+  return `IK${out}`;
+}
+
+/** Where a state came from: the live workflow, its final result, or (degraded) visibility only. */
+export type StateSource = 'query' | 'result' | 'visibility' | 'input';
+
+export interface LoadedState {
+  state: RequestState;
+  source: StateSource;
+  running: boolean;
+}
+
+export interface RequestServiceOptions {
+  temporal: Client;
+  taskQueue: string;
+  /** How long a status query may wait for a worker before the API answers from visibility. */
+  queryTimeoutMs?: number;
+  /** How long an Update may wait for a worker before the API answers 503. */
+  updateTimeoutMs?: number;
+  /** Signs page tokens; replicas that share it accept each other's tokens. */
+  pageTokenKey: Buffer;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Visibility query values are quoted; the schemas already refuse quotes, this is the backstop. */
+function quote(value: string): string {
+  if (/["'\\\n\r]/.test(value)) throw new Error(`refusing to put ${JSON.stringify(value)} in a visibility query`);
+  return `"${value}"`;
+}
+
+export function createRequestService(opts: RequestServiceOptions) {
+  const { temporal, taskQueue } = opts;
+  const queryTimeoutMs = opts.queryTimeoutMs ?? 3000;
+  const updateTimeoutMs = opts.updateTimeoutMs ?? 10_000;
+  // Visibility is eventually consistent: requests this process just started are remembered, so a
+  // quick second POST still sees the first one. Per-key serialisation closes the in-process race.
+  const recentStarts = new Map<string, { requestId: string; at: number }>();
+  const locks = new Map<string, Promise<unknown>>();
+
+  const handleOf = (requestId: string) => temporal.workflow.getHandle<typeof accessRequestWorkflow>(accessRequestWorkflowId(requestId));
+
+  /** Queries the status, retrying briefly (a just-started workflow may not answer yet). */
+  async function queryState(handle: WorkflowHandle, timeoutMs: number): Promise<RequestState | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        return await temporal.withDeadline(deadline, () => handle.query(statusQuery));
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw err;
+        if (Date.now() + 100 >= deadline) return undefined;
+        await sleep(100);
+      }
+    }
+  }
+
+  /**
+   * The request's state, best source first: a running workflow answers its query; a completed one
+   * returned its final state; otherwise (no worker, terminated) the search attributes tell the status.
+   */
+  async function loadState(requestId: string, timeoutMs = queryTimeoutMs): Promise<LoadedState> {
+    const handle = handleOf(requestId);
+    const desc = await handle.describe();
+    const running = desc.status.name === 'RUNNING';
+    if (desc.status.name === 'COMPLETED') {
+      try {
+        return { state: await handle.result(), source: 'result', running };
+      } catch {
+        // fall through to the query
+      }
+    }
+    const queried = await queryState(handle, timeoutMs);
+    // A query on a terminated workflow replays it up to where it stopped: right data, stale status.
+    if (queried && (running || desc.status.name === 'COMPLETED')) return { state: queried, source: 'query', running };
+    const fallback = stateFromVisibility(desc);
+    return { state: queried ? { ...queried, status: fallback.status, endedAt: fallback.endedAt, endReason: fallback.endReason } : fallback, source: 'visibility', running };
+  }
+
+  async function findOpenRequest(requester: string, resource: string, except?: string): Promise<string | undefined> {
+    const candidates = new Set<string>();
+    const key = `${requester.toLowerCase()}\n${resource}`;
+    const recent = recentStarts.get(key);
+    if (recent && Date.now() - recent.at < 5 * 60_000) candidates.add(recent.requestId);
+    else recentStarts.delete(key);
+    const query = [
+      `${SA.kind.name} = ${quote(KIND_ACCESS_REQUEST)}`,
+      `${SA.requester.name} = ${quote(requester)}`,
+      `${SA.resource.name} = ${quote(resource)}`,
+      `ExecutionStatus = "Running"`,
+    ].join(' AND ');
+    for await (const wf of temporal.workflow.list({ query, pageSize: 20 })) {
+      candidates.add(requestIdFromWorkflowId(wf.workflowId));
+      if (candidates.size >= 20) break;
+    }
+    candidates.delete(except ?? '');
+    for (const id of candidates) {
+      try {
+        // Visibility may lag: describe (consistent) and the query confirm the request is still open.
+        const { state, running } = await loadState(id);
+        if (running && OPEN_STATUSES.includes(state.status)) return id;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    }
+    if (recent) recentStarts.delete(key);
+    return undefined;
+  }
+
+  /** Runs `fn` with no other create for the same requester and resource in flight in this process. */
+  async function exclusive<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const previous = locks.get(key) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(fn);
+    locks.set(key, run);
+    try {
+      return await run;
+    } finally {
+      if (locks.get(key) === run) locks.delete(key);
+    }
+  }
+
+  async function start(input: AccessRequestInput, idempotent: boolean): Promise<LoadedState & { created: boolean }> {
+    const handle = await temporal.workflow.start<typeof accessRequestWorkflow>('accessRequestWorkflow', {
+      taskQueue,
+      workflowId: accessRequestWorkflowId(input.requestId),
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      ...(idempotent ? { workflowIdConflictPolicy: 'USE_EXISTING' as const } : {}),
+      typedSearchAttributes: [
+        { key: SA.kind, value: KIND_ACCESS_REQUEST },
+        { key: SA.status, value: 'pending_approval' },
+        { key: SA.requester, value: input.requester },
+        { key: SA.resource, value: input.resource },
+      ],
+      staticSummary: summaryLine(input.requester, input.resource, input.durationMs),
+      staticDetails: startDetails(input),
+      args: [input],
+    });
+    recentStarts.set(`${input.requester.toLowerCase()}\n${input.resource}`, { requestId: input.requestId, at: Date.now() });
+    const state = await queryState(handle, queryTimeoutMs);
+    if (!state) return { state: stateFromInput(input), source: 'input', running: true, created: true };
+    // With USE_EXISTING a concurrent twin may have started it first: its submittedAt wins.
+    return { state, source: 'query', running: true, created: state.createdAt === input.submittedAt };
+  }
+
+  /**
+   * Sends a decision Update. A request still being resolved (NotReady) is retried for a moment,
+   * so a client that approves right after creating doesn't have to.
+   */
+  async function decide<A>(requestId: string, update: UpdateDefinition<RequestState, [A]>, arg: A, updateId?: string): Promise<LoadedState> {
+    const handle = handleOf(requestId);
+    const notReadyUntil = Date.now() + 5000;
+    let result: RequestState;
+    for (;;) {
+      try {
+        result = await temporal.withDeadline(Date.now() + updateTimeoutMs, () =>
+          handle.executeUpdate(update, { args: [arg], ...(updateId ? { updateId } : {}) }),
+        );
+        break;
+      } catch (err) {
+        if (rejectionOf(err) === Rejection.NotReady && Date.now() < notReadyUntil) {
+          await sleep(100);
+          continue;
+        }
+        // An Update to a closed workflow fails as "not found"; the request exists, it is just over.
+        if (err instanceof WorkflowNotFoundError) {
+          const { state, running } = await loadState(requestId);
+          if (!running) throw new HttpError(409, 'conflict', `request is ${state.status}; it can no longer be decided on`, [{ reason: Rejection.WrongState }]);
+        }
+        throw err;
+      }
+    }
+    // Re-read: the main loop has moved on in the same workflow task (e.g. a revoke is `revoking`).
+    try {
+      return await loadState(requestId);
+    } catch {
+      return { state: result, source: 'query', running: true };
+    }
+  }
+
+  /**
+   * Page tokens are Temporal's, wrapped with an HMAC bound to the query: a forged or edited token
+   * is refused here (400) instead of reaching the server, which may answer it with a retried
+   * UNKNOWN error rather than INVALID_ARGUMENT.
+   */
+  const sign = (query: string, raw: Buffer) => createHmac('sha256', opts.pageTokenKey).update(query).update('\n').update(raw).digest().subarray(0, 16);
+  const encodePageToken = (query: string, raw: Buffer): string => Buffer.concat([sign(query, raw), raw]).toString('base64url');
+  function decodePageToken(query: string, token: string): Buffer {
+    const bytes = Buffer.from(token, 'base64url');
+    const raw = bytes.subarray(16);
+    if (bytes.length <= 16 || !timingSafeEqual(bytes.subarray(0, 16), sign(query, raw))) {
+      throw new HttpError(400, 'validation_failed', 'invalid pageToken', [{ path: 'pageToken', message: 'not a page token of this listing' }]);
+    }
+    return raw;
+  }
+
+  async function list(filter: { status?: RequestStatus; requester?: string; resource?: string }, pageSize: number, pageToken?: string) {
+    const clauses = [`${SA.kind.name} = ${quote(KIND_ACCESS_REQUEST)}`];
+    if (filter.status) clauses.push(`${SA.status.name} = ${quote(filter.status)}`);
+    if (filter.requester) clauses.push(`${SA.requester.name} = ${quote(filter.requester)}`);
+    if (filter.resource) clauses.push(`${SA.resource.name} = ${quote(filter.resource)}`);
+    // The iterator of client.workflow.list() hides page tokens; the raw service call exposes them.
+    const query = clauses.join(' AND ');
+    const nextPageToken = pageToken ? decodePageToken(query, pageToken) : Buffer.alloc(0);
+    const response = await temporal.withDeadline(Date.now() + 10_000, () =>
+      temporal.workflowService.listWorkflowExecutions({ namespace: temporal.options.namespace, query, pageSize, nextPageToken }),
+    );
+    const infos = await Promise.all(
+      response.executions.map((raw) => executionInfoFromRaw(raw, temporal.options.loadedDataConverter, raw, temporal.options.namespace)),
+    );
+    const items = await Promise.all(
+      infos.map(async (info): Promise<LoadedState> => {
+        try {
+          return await loadState(requestIdFromWorkflowId(info.workflowId), Math.min(queryTimeoutMs, 2000));
+        } catch {
+          return { state: stateFromVisibility(info), source: 'visibility', running: info.status.name === 'RUNNING' };
+        }
+      }),
+    );
+    const token = response.nextPageToken;
+    return { items, nextPageToken: token && token.length > 0 ? encodePageToken(query, Buffer.from(token)) : null };
+  }
+
+  return { loadState, findOpenRequest, exclusive, start, decide, list };
+}
+export type RequestService = ReturnType<typeof createRequestService>;
+
+function startDetails(input: AccessRequestInput): string {
+  const lines = [`**Access request** ${input.requestId}`, '', `- Requester: ${input.requester}`, `- Resource: ${input.resource}`];
+  if (input.durationMs) lines.push(`- Duration: ${formatDuration(input.durationMs)}`);
+  if (input.justification) lines.push(`- Justification: ${input.justification}`);
+  lines.push(`- Submitted via ${input.via ?? 'http'} at ${input.submittedAt ?? ''}`);
+  return lines.join('\n');
+}
+
+const isStatus = (v: unknown): v is RequestStatus => typeof v === 'string' && (REQUEST_STATUSES as readonly string[]).includes(v);
+
+/** What visibility alone says about a request (no worker needed). */
+export function stateFromVisibility(info: WorkflowExecutionInfo | WorkflowExecutionDescription): RequestState {
+  const sa = info.typedSearchAttributes;
+  const saStatus = sa.get(SA.status);
+  const closedAbnormally = info.status.name !== 'RUNNING' && info.status.name !== 'COMPLETED';
+  const status: RequestStatus = closedAbnormally ? 'failed' : isStatus(saStatus) ? saStatus : 'pending_approval';
+  const expiresAt = sa.get(SA.expiresAt);
+  return {
+    ...stateFromInput({
+      requestId: requestIdFromWorkflowId(info.workflowId),
+      requester: sa.get(SA.requester) ?? '',
+      resource: sa.get(SA.resource) ?? '',
+      submittedAt: info.startTime.toISOString(),
+    }, status),
+    ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+    ...(info.closeTime ? { endedAt: info.closeTime.toISOString() } : {}),
+    ...(closedAbnormally ? { endReason: `workflow ${info.status.name.toLowerCase()}`, failureReason: `workflow ${info.status.name.toLowerCase()}` } : {}),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The API's error contract (SPEC §6): every failure answers
+ * `{ "error": { "code", "message", "details" } }` with the matching status, and ONE middleware
+ * maps what routes throw (STYLE rule 10). Bad input is never a 500.
+ */
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { ZodError } from 'zod';
+import { Rejection, type RejectionType } from '../workflows/access-request/errors';
+
+export type ErrorCode =
+  | 'validation_failed'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'beyond_policy'
+  | 'payload_too_large'
+  | 'unavailable'
+  | 'internal';
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: unknown[] = [],
+    /** Extra top-level fields of the error object (e.g. the conflicting `requestId`). */
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const notFound = (what: string): HttpError => new HttpError(404, 'not_found', `${what} not found`);
+
+/** How a refused Update (the workflow validator's ApplicationFailure `type`) reads over HTTP. */
+const REJECTION_STATUS: Record<RejectionType, [number, ErrorCode]> = {
+  [Rejection.NotAnApprover]: [403, 'forbidden'],
+  [Rejection.SelfApproval]: [403, 'forbidden'],
+  [Rejection.NotRequester]: [403, 'forbidden'],
+  [Rejection.NotAllowed]: [403, 'forbidden'],
+  [Rejection.AlreadyDecided]: [409, 'conflict'],
+  [Rejection.WrongState]: [409, 'conflict'],
+  [Rejection.NotReady]: [409, 'conflict'],
+  [Rejection.BeyondPolicy]: [422, 'beyond_policy'],
+  [Rejection.InvalidInput]: [400, 'validation_failed'],
+};
+
+/** The Rejection type of a refused Update, or undefined when the error is something else. */
+export function rejectionOf(err: unknown): RejectionType | undefined {
+  if (!(err instanceof WorkflowUpdateFailedError) || !(err.cause instanceof ApplicationFailure)) return undefined;
+  const type = err.cause.type;
+  return type && type in REJECTION_STATUS ? (type as RejectionType) : undefined;
+}
+
+/** Translates what Temporal and zod throw into an HttpError; null for the unexpected. */
+export function toHttpError(err: unknown): HttpError | null {
+  if (err instanceof HttpError) return err;
+  if (err instanceof ZodError) {
+    return new HttpError(
+      400,
+      'validation_failed',
+      'the request is not valid',
+      err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+    );
+  }
+  // body-parser: malformed JSON, wrong charset, too large…
+  const bodyError = err as { type?: string; status?: number; expose?: boolean; message?: string };
+  if (bodyError && typeof bodyError.type === 'string' && typeof bodyError.status === 'number' && bodyError.expose) {
+    if (bodyError.type === 'entity.parse.failed') return new HttpError(400, 'validation_failed', 'malformed JSON in the request body');
+    if (bodyError.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'the request body is too large');
+    if (bodyError.status >= 400 && bodyError.status < 500) return new HttpError(bodyError.status, 'validation_failed', bodyError.message ?? 'bad request body');
+  }
+  if (err instanceof WorkflowNotFoundError) return notFound('request');
+  const rejection = rejectionOf(err);
+  if (rejection) {
+    const [status, code] = REJECTION_STATUS[rejection];
+    return new HttpError(status, code, (err as WorkflowUpdateFailedError).cause!.message, [{ reason: rejection }]);
+  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new HttpError(503, 'unavailable', 'no Gatehouse worker answered in time; the decision may still be applied — retry with the same Idempotency-Key');
+  }
+  return null;
+}
+
+export const errorBody = (e: HttpError) => ({ error: { code: e.code, message: e.message, details: e.details, ...e.extra } });
+
+/** The one error middleware. Anything unmapped is logged with the request id and answered 500. */
+export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
+  const mapped = toHttpError(err);
+  if (mapped) {
+    res.status(mapped.status).json(errorBody(mapped));
+    return;
+  }
+  req.log?.error({ err }, 'unhandled error');
+  // pino-http logs a failed request with `res.err`; keep the original error there.
+  res.err = err as Error;
+  const requestId = String(req.id ?? '');
+  res.status(500).json(errorBody(new HttpError(500, 'internal', `internal error (request id ${requestId})`, [], { requestId })));
+};
+
+/** Unknown routes under /v1 answer JSON, not Express's HTML page. */
+export const notFoundRoute: RequestHandler = (req, _res, next) => {
+  next(new HttpError(404, 'not_found', `no route ${req.method} ${req.baseUrl}${req.path}`));
+};

@@ -1,0 +1,96 @@
+/**
+ * `npm run api`: the composition root of the API process (settings → policy → Temporal client →
+ * ports → createApp → listen), with a graceful shutdown.
+ */
+import { randomBytes } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { pino } from 'pino';
+import { loadPolicy, PolicyError } from '../activities/policy/load';
+import { loadSettings, SettingsError, type Settings } from '../activities/settings';
+import { TASK_QUEUE } from '../workflows/constants';
+import { createApp } from './app';
+import { buildOktaPort } from './deps';
+
+function loadOrExit<T>(load: () => T, known: new (...args: never[]) => Error): T {
+  try {
+    return load();
+  } catch (err) {
+    if (err instanceof known) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+/** Configured tokens; in development without any, a fresh one that is printed once. */
+function apiTokens(settings: Settings, logger: pino.Logger): Map<string, string> {
+  if (settings.GATEHOUSE_API_TOKENS.size > 0 || settings.NODE_ENV === 'production') return settings.GATEHOUSE_API_TOKENS;
+  const token = `dev:${randomBytes(16).toString('hex')}`;
+  logger.warn({ devToken: token }, `no GATEHOUSE_API_TOKENS: use "Authorization: Bearer ${token}" (development only)`);
+  return new Map([[token, 'dev']]);
+}
+
+async function main(): Promise<void> {
+  const settings = loadOrExit(() => loadSettings(), SettingsError);
+  const logger = pino({ level: settings.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] });
+  const policy = loadOrExit(() => loadPolicy(settings.GATEHOUSE_POLICY), PolicyError);
+  const okta = buildOktaPort(settings);
+
+  const connection = await Connection.connect({
+    address: settings.TEMPORAL_ADDRESS,
+    ...(settings.TEMPORAL_API_KEY ? { apiKey: settings.TEMPORAL_API_KEY, tls: true } : settings.TEMPORAL_TLS ? { tls: true } : {}),
+  });
+  const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+
+  const app = createApp({
+    temporal,
+    taskQueue: TASK_QUEUE,
+    policy: () => policy,
+    okta,
+    tokens: apiTokens(settings, logger),
+    webUiUrl: settings.TEMPORAL_UI_URL,
+    namespace: settings.TEMPORAL_NAMESPACE,
+    logger,
+  });
+
+  const server = app.listen(settings.PORT, (err?: Error) => {
+    if (err) {
+      logger.fatal({ err }, 'cannot listen');
+      process.exit(1);
+    }
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : settings.PORT;
+    logger.info({ url: `http://127.0.0.1:${port}`, temporal: settings.TEMPORAL_ADDRESS, namespace: settings.TEMPORAL_NAMESPACE }, 'Gatehouse API listening');
+  });
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const hard = setTimeout(() => {
+      logger.error('shutdown took longer than 10 s; exiting');
+      process.exit(1);
+    }, 10_000);
+    hard.unref();
+    server.close(() => {
+      connection
+        .close()
+        .catch((err: unknown) => logger.warn({ err }, 'closing the Temporal connection failed'))
+        .finally(() => {
+          clearTimeout(hard);
+          process.exit(0);
+        });
+    });
+    // Idle keep-alive sockets would hold server.close() open until they time out.
+    server.closeIdleConnections();
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

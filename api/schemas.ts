@@ -1,0 +1,45 @@
+/** The zod schemas of the HTTP API's inputs (bodies, query strings, path ids). */
+import { z } from 'zod';
+import { durationSchema } from '../activities/policy/schema';
+import { REQUEST_STATUSES } from '../workflows/access-request/types';
+
+/** An Okta login. No quotes or spaces: it also goes into visibility queries. Compared lower-case. */
+export const loginSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(254)
+  .regex(/^[^\s"'\\`]+$/, 'not a valid login')
+  .transform((s) => s.toLowerCase());
+
+/** The shape of policy resource keys (activities/policy/schema.ts). */
+export const resourceKeySchema = z.string().trim().min(1).max(100).regex(/^[a-z0-9][a-z0-9-_]*$/, 'not a resource key');
+
+const text = (max: number) => z.string().trim().max(max);
+
+export const createRequestBody = z.strictObject({
+  requester: loginSchema,
+  resource: resourceKeySchema,
+  duration: durationSchema.optional(),
+  justification: text(2000).optional(),
+  idempotencyKey: z.string().trim().min(1).max(200).optional(),
+});
+
+export const approveBody = z.strictObject({ approver: loginSchema, comment: text(2000).optional() });
+export const denyBody = z.strictObject({ approver: loginSchema, reason: text(2000).optional() });
+export const extendBody = z.strictObject({ actor: loginSchema, duration: durationSchema });
+export const revokeBody = z.strictObject({ actor: loginSchema, reason: text(2000).optional() });
+export const cancelBody = z.strictObject({ actor: loginSchema });
+
+export const listRequestsQuery = z.strictObject({
+  status: z.enum(REQUEST_STATUSES).optional(),
+  requester: loginSchema.optional(),
+  resource: resourceKeySchema.optional(),
+  pageToken: z.string().max(4096).regex(/^[A-Za-z0-9_-]+$/, 'not a page token').optional(),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});
+
+export const resourcesQuery = z.strictObject({ requester: loginSchema.optional() });
+
+/** The `Idempotency-Key` header of a decision: printable, bounded. */
+export const idempotencyKeyHeader = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'not a valid Idempotency-Key').optional();
