@@ -6,6 +6,7 @@ import { log } from '@temporalio/activity';
 import type { AccessRequestInput, ResolveResult } from '../workflows/access-request/types';
 import type { Policy } from './policy/schema';
 import { resolveRequest } from './policy/resolve';
+import { formatDuration } from '../workflows/access-request/state';
 import type { AuditEvent, JiraIssueRef, Ports, SlackMessageRef } from './ports';
 import {
   approvalRequestMessage,
@@ -85,7 +86,7 @@ export function createActivities(deps: ActivityDeps) {
         description: [
           `Requester: ${input.requester}`,
           `Resource: ${input.resourceName} (${input.resource})`,
-          `Duration: ${Math.round(input.durationMs / 1000)}s`,
+          `Duration: ${formatDuration(input.durationMs)}`,
           `Justification: ${input.justification?.trim() || '(none)'}`,
           `Gatehouse request: ${input.requestId}`,
         ].join('\n'),

@@ -41,7 +41,8 @@ let stopping = false;
 
 function start(name: Name, script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const pipe = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(name, humanize(l)));
+  // Multi-line messages (webpack's bundle report) are cut to their first line.
+  const pipe = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(name, humanize(l).split('\n')[0]!));
   child.stdout!.on('data', pipe);
   child.stderr!.on('data', pipe);
   child.on('exit', (code, signal) => {

@@ -1,0 +1,161 @@
+/**
+ * `npm run capture-histories`: runs every path of the access-request workflow on a fresh dev
+ * server and writes each history to test/replay/histories/, where the replay test guards them.
+ * Run it after a deliberate, patched() change to add the new path's history; never to "fix" a
+ * failing replay.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import { ulid } from 'ulid';
+import { classifyFailure } from '../activities/errors';
+import type { Activities } from '../activities';
+import { accessRequestWorkflow } from '../workflows';
+import { approveUpdate, cancelUpdate, denyUpdate, extendUpdate, revokeSignal, revokeUpdate, statusQuery } from '../workflows/access-request/messages';
+import { accessRequestWorkflowId } from '../workflows/constants';
+import type { AccessRequestInput } from '../workflows/access-request/types';
+import { testPolicy } from '../test/helpers/policies';
+import { connectHarness, createTestWorker, uniqueQueue, type TestHarness } from '../test/helpers/temporal';
+import { waitFor } from '../test/helpers/wait';
+import { findTemporalCli } from './temporal-cli';
+import { startDevServer } from './temporal-server';
+
+type Handle = WorkflowHandle<typeof accessRequestWorkflow>;
+interface Scenario {
+  name: string;
+  input: Partial<AccessRequestInput> & { resource: string };
+  activities?: Partial<Activities>;
+  drive(wf: Handle): Promise<void>;
+}
+
+const until = (wf: Handle, status: string) => waitFor(async () => (await wf.query(statusQuery)).status === status, status);
+const resolved = (wf: Handle) => waitFor(async () => (await wf.query(statusQuery)).resolved, 'resolution');
+const approve = (wf: Handle, approver: string) => wf.executeUpdate(approveUpdate, { args: [{ approver }] });
+
+const scenarios: Scenario[] = [
+  {
+    name: 'expired-after-two-steps-and-extension',
+    input: { resource: 'prod-db-admin', durationMs: 1500 },
+    async drive(wf) {
+      await resolved(wf);
+      await approve(wf, 'bob@example.com');
+      await approve(wf, 'carol@example.com');
+      await until(wf, 'active');
+      await wf.executeUpdate(extendUpdate, { args: [{ actor: 'alice@example.com', durationMs: 1000 }] });
+    },
+  },
+  { name: 'auto-approved-expired-with-warning', input: { resource: 'aws-readonly', durationMs: 2000 }, drive: async () => undefined },
+  {
+    name: 'denied',
+    input: { resource: 'prod-db-admin' },
+    async drive(wf) {
+      await resolved(wf);
+      await wf.executeUpdate(denyUpdate, { args: [{ approver: 'bob@example.com', reason: 'no' }] });
+    },
+  },
+  {
+    name: 'cancelled-by-requester',
+    input: { resource: 'prod-db-admin' },
+    async drive(wf) {
+      await resolved(wf);
+      await wf.executeUpdate(cancelUpdate, { args: [{ actor: 'alice@example.com' }] });
+    },
+  },
+  {
+    name: 'cancelled-by-signal-while-pending',
+    input: { resource: 'prod-db-admin' },
+    async drive(wf) {
+      await resolved(wf);
+      await wf.signal(revokeSignal, { actor: 'system:risk' });
+    },
+  },
+  { name: 'approval-timed-out-with-reminders', input: { resource: 'hurry' }, drive: async () => undefined },
+  {
+    name: 'revoked-by-update',
+    input: { resource: 'long-readonly' },
+    async drive(wf) {
+      await until(wf, 'active');
+      await wf.executeUpdate(revokeUpdate, { args: [{ actor: 'alice@example.com', reason: 'done' }] });
+    },
+  },
+  {
+    name: 'revoked-by-signal',
+    input: { resource: 'long-readonly' },
+    async drive(wf) {
+      await until(wf, 'active');
+      await wf.signal(revokeSignal, { actor: 'system:risk', reason: 'risk' });
+    },
+  },
+  {
+    name: 'workflow-cancelled-while-active',
+    input: { resource: 'long-readonly' },
+    async drive(wf) {
+      await until(wf, 'active');
+      await wf.cancel();
+    },
+  },
+  {
+    name: 'standing-member',
+    input: { resource: 'prod-db-admin', requester: 'dave@example.com', durationMs: 1000 },
+    async drive(wf) {
+      await resolved(wf);
+      await approve(wf, 'bob@example.com');
+      await approve(wf, 'carol@example.com');
+    },
+  },
+  { name: 'failed-resolution', input: { resource: 'prod-db-admin', requester: 'erin@example.com' }, drive: async () => undefined },
+  {
+    name: 'failed-grant-refused-by-okta',
+    input: { resource: 'aws-readonly' },
+    activities: { addUserToOktaGroup: () => Promise.reject(classifyFailure('Okta', 404, 'group gone')) },
+    drive: async () => undefined,
+  },
+  {
+    name: 'side-effects-failing',
+    input: { resource: 'aws-readonly', durationMs: 1000 },
+    activities: {
+      openJiraTicket: () => Promise.reject(classifyFailure('Jira', 400, 'no project')),
+      notifySlackRequester: () => Promise.reject(classifyFailure('Slack', 400, 'channel_not_found')),
+    },
+    drive: async () => undefined,
+  },
+];
+
+async function capture(h: TestHarness, s: Scenario, outDir: string, cli: string, address: string) {
+  const taskQueue = uniqueQueue('capture');
+  const { worker } = await createTestWorker(h, { taskQueue, activities: s.activities, policy: testPolicy() });
+  await worker.runUntil(async () => {
+    const requestId = ulid();
+    const wf = await h.client.workflow.start(accessRequestWorkflow, {
+      taskQueue,
+      workflowId: accessRequestWorkflowId(requestId),
+      args: [{ requestId, requester: 'alice@example.com', justification: 'OPS-7 capture', ...s.input }],
+    });
+    await s.drive(wf);
+    const final = await wf.result();
+    // The CLI writes the canonical JSON form that historyFromJSON reads back.
+    const json = execFileSync(cli, ['workflow', 'show', '--address', address, '--workflow-id', wf.workflowId, '--output', 'json'], { encoding: 'utf8' });
+    writeFileSync(join(outDir, `${s.name}.json`), json);
+    console.log(`${s.name}: ${final.status}, ${(JSON.parse(json) as { events: unknown[] }).events.length} events`);
+  });
+}
+
+async function main() {
+  const outDir = join(__dirname, '..', 'test', 'replay', 'histories');
+  mkdirSync(outDir, { recursive: true });
+  const cli = await findTemporalCli();
+  const server = await startDevServer({ cliPath: cli, headless: true, fastTimers: true });
+  const h = await connectHarness(server.address);
+  try {
+    for (const s of scenarios) await capture(h, s, outDir, cli, server.address);
+  } finally {
+    await h.close();
+    await server.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
