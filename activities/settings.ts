@@ -11,7 +11,7 @@ const optional = z
   .transform((v) => (v && v.trim() ? v.trim() : undefined));
 const optionalUrl = optional.pipe(z.url().optional());
 
-export const settingsSchema = z
+const baseSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'),
@@ -53,35 +53,52 @@ export const settingsSchema = z
     JIRA_API_TOKEN: optional,
     JIRA_PROJECT_KEY: optional.pipe(z.string().regex(/^[A-Z][A-Z0-9]+$/, 'a Jira project key like GATE').optional()),
   })
-  .superRefine((s, ctx) => {
-    const need = (when: boolean, vars: [string, unknown][], why: string) => {
-      if (!when) return;
-      for (const [name, value] of vars) if (!value) ctx.addIssue({ code: 'custom', path: [name], message: `required ${why}` });
-    };
-    need(!!s.OKTA_ORG_URL && !s.OKTA_CLIENT_ID, [['OKTA_API_TOKEN', s.OKTA_API_TOKEN]], 'with OKTA_ORG_URL (or set OKTA_CLIENT_ID + OKTA_PRIVATE_KEY)');
-    need(!!s.OKTA_CLIENT_ID, [['OKTA_ORG_URL', s.OKTA_ORG_URL], ['OKTA_PRIVATE_KEY', s.OKTA_PRIVATE_KEY]], 'for OAuth with OKTA_CLIENT_ID');
-    need(!!s.SLACK_BOT_TOKEN, [['SLACK_SIGNING_SECRET', s.SLACK_SIGNING_SECRET]], 'with SLACK_BOT_TOKEN');
-    need(!!(s.JIRA_HOST || s.JIRA_API_TOKEN), [['JIRA_HOST', s.JIRA_HOST], ['JIRA_EMAIL', s.JIRA_EMAIL], ['JIRA_API_TOKEN', s.JIRA_API_TOKEN], ['JIRA_PROJECT_KEY', s.JIRA_PROJECT_KEY]], 'for Jira');
-    if (s.NODE_ENV === 'production') {
-      need(true, [['OKTA_ORG_URL', s.OKTA_ORG_URL], ['SLACK_BOT_TOKEN', s.SLACK_BOT_TOKEN], ['JIRA_HOST', s.JIRA_HOST]], 'in production');
-      if (s.GATEHOUSE_API_TOKENS.size === 0) ctx.addIssue({ code: 'custom', path: ['GATEHOUSE_API_TOKENS'], message: 'required in production' });
-      if (s.GATEHOUSE_FAKES) ctx.addIssue({ code: 'custom', path: ['GATEHOUSE_FAKES'], message: 'fakes are for development only' });
-    }
-  });
 
-export type Settings = z.output<typeof settingsSchema>;
+/** Rules across variables. Run on the raw strings too, so they are reported with field errors. */
+function crossChecks(s: Record<string, unknown>): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  const has = (name: string) => typeof s[name] === 'string' && (s[name] as string).trim() !== '';
+  const need = (when: boolean, vars: string[], why: string) => {
+    if (when) for (const name of vars) if (!has(name)) issues.push({ path: name, message: `required ${why}` });
+  };
+  need(has('OKTA_ORG_URL') && !has('OKTA_CLIENT_ID'), ['OKTA_API_TOKEN'], 'with OKTA_ORG_URL (or set OKTA_CLIENT_ID + OKTA_PRIVATE_KEY)');
+  need(has('OKTA_CLIENT_ID'), ['OKTA_ORG_URL', 'OKTA_PRIVATE_KEY'], 'for OAuth with OKTA_CLIENT_ID');
+  need(has('SLACK_BOT_TOKEN'), ['SLACK_SIGNING_SECRET'], 'with SLACK_BOT_TOKEN');
+  need(has('JIRA_HOST') || has('JIRA_API_TOKEN'), ['JIRA_HOST', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_PROJECT_KEY'], 'for Jira');
+  if (s.NODE_ENV === 'production') {
+    need(true, ['OKTA_ORG_URL', 'SLACK_BOT_TOKEN', 'JIRA_HOST', 'GATEHOUSE_API_TOKENS'], 'in production');
+    if (s.GATEHOUSE_FAKES === '1') issues.push({ path: 'GATEHOUSE_FAKES', message: 'fakes are for development only' });
+  }
+  return issues;
+}
+
+export const settingsSchema = baseSchema;
+
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; problems: { path: string; message: string }[] };
+
+/** Field errors and cross-variable rules together, so every problem is reported at once. */
+export function validateSettings(env: Record<string, string | undefined>): SettingsResult {
+  const result = baseSchema.safeParse(env);
+  const problems = [
+    ...(result.success ? [] : result.error.issues.map((i) => ({ path: i.path.join('.') || '(environment)', message: i.message }))),
+    ...crossChecks(env),
+  ];
+  return problems.length === 0 && result.success ? { ok: true, settings: result.data } : { ok: false, problems };
+}
+
+export type Settings = z.output<typeof baseSchema>;
 
 export class SettingsError extends Error {}
 
 /** Reads `.env` when present (variables already set win), then validates. */
 export function loadSettings(env: NodeJS.ProcessEnv = process.env, envFile = '.env'): Settings {
   if (env === process.env && existsSync(envFile)) process.loadEnvFile(envFile);
-  const result = settingsSchema.safeParse(env);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  - ${i.path.join('.') || '(environment)'}: ${i.message}`);
+  const result = validateSettings(env);
+  if (!result.ok) {
+    const lines = result.problems.map((p) => `  - ${p.path}: ${p.message}`);
     throw new SettingsError(`Invalid configuration (see .env.example):\n${lines.join('\n')}`);
   }
-  return result.data;
+  return result.settings;
 }
 
 /** Which systems have real (or emulator) settings; the others run on fakes in development. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { type z } from 'zod';
-import { policySchema, type Policy } from './schema';
+import { policySchema, resourceKeyProblem, type Policy } from './schema';
 
 export class PolicyError extends Error {
   constructor(
@@ -21,8 +21,20 @@ export function parsePolicy(text: string, file = 'policy.yaml'): Policy {
   if (yamlErrors.length > 0) {
     throw new PolicyError(file, yamlErrors.map((e) => `YAML: ${e.message.split('\n')[0]}`));
   }
-  const result = policySchema.safeParse(doc?.toJS() ?? {});
-  if (!result.success) throw new PolicyError(file, formatIssues(result.error));
+  const raw: unknown = doc?.toJS() ?? {};
+  const result = policySchema.safeParse(raw);
+  if (!result.success) {
+    // zod skips the key rule while a resource has errors; check keys here too so nothing hides.
+    const resources = (raw as { resources?: unknown }).resources;
+    const keyProblems =
+      resources && typeof resources === 'object'
+        ? Object.keys(resources).flatMap((k) => {
+            const p = resourceKeyProblem(k);
+            return p ? [`resources.${k}: ${p}`] : [];
+          })
+        : [];
+    throw new PolicyError(file, [...new Set([...formatIssues(result.error), ...keyProblems])]);
+  }
   return result.data;
 }
 

@@ -52,22 +52,27 @@ const eligibilitySchema = z.union([
 ]);
 export type Eligibility = z.infer<typeof eligibilitySchema>;
 
-const approverSetSchema = z.union([
-  z.literal('manager'),
-  z.literal('owners'),
-  z.object({ oktaGroup: z.string().min(1) }).strict(),
-  z.object({ users: z.array(z.string().min(1)).min(1) }).strict(),
-]);
+const approverSetSchema = z.union(
+  [
+    z.literal('manager'),
+    z.literal('owners'),
+    z.object({ oktaGroup: z.string().min(1) }).strict(),
+    z.object({ users: z.array(z.string().min(1)).min(1) }).strict(),
+  ],
+  { error: 'approvers must be manager, owners, { oktaGroup: <group id> } or { users: [logins] }' },
+);
 export type ApproverSet = z.infer<typeof approverSetSchema>;
 
 const stepSchema = z
   .object({ approvers: approverSetSchema, count: z.number().int().min(1).default(1), name: z.string().optional() })
   .strict();
 
-const approvalSchema = z.union([
-  z.object({ auto: z.literal(true) }).strict(),
-  z.object({ steps: z.array(stepSchema).min(1) }).strict(),
-]);
+// One object (not a union) so a mistake inside a step is reported at its own path.
+const approvalSchema = z
+  .object({ auto: z.literal(true).optional(), steps: z.array(stepSchema).min(1).optional() })
+  .strict()
+  .refine((a) => (a.auto === true) !== (a.steps !== undefined), { message: 'approval needs either auto: true or steps (not both)' })
+  .transform((a): { auto: true } | { steps: z.output<typeof stepSchema>[] } => (a.auto ? { auto: true } : { steps: a.steps! }));
 
 const timingSchema = {
   approvalTimeout: durationSchema.optional(),
@@ -106,6 +111,11 @@ const resourceSchema = z
   });
 export type ResourcePolicy = z.infer<typeof resourceSchema>;
 
+/** Resource keys are URL path segments and Okta-group-like names. */
+export function resourceKeyProblem(key: string): string | null {
+  return /^[a-z0-9][a-z0-9-_]*$/.test(key) ? null : 'resource keys are lowercase letters, digits, - and _';
+}
+
 export const policySchema = z
   .object({
     defaults: z
@@ -116,10 +126,15 @@ export const policySchema = z
       })
       .strict()
       .default({ approvalTimeout: 86_400_000, reminderAfter: 1_800_000, expiryWarning: 600_000 }),
-    resources: z.record(z.string().regex(/^[a-z0-9][a-z0-9-_]*$/, 'resource keys are lowercase letters, digits, - and _'), resourceSchema).refine(
-      (r) => Object.keys(r).length > 0,
-      { message: 'the policy defines no resource' },
-    ),
+    resources: z
+      .record(z.string(), resourceSchema)
+      .superRefine((resources, ctx) => {
+        for (const key of Object.keys(resources)) {
+          const problem = resourceKeyProblem(key);
+          if (problem) ctx.addIssue({ code: 'custom', path: [key], message: problem });
+        }
+        if (Object.keys(resources).length === 0) ctx.addIssue({ code: 'custom', message: 'the policy defines no resource' });
+      }),
   })
   .strict();
 export type Policy = z.infer<typeof policySchema>;
