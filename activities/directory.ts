@@ -1,31 +1,74 @@
-/** The demo / fixture directory format (config/demo-directory.yaml), shared by fakes and dev tooling. */
+/**
+ * The demo / fixture directory format (config/demo-directory.yaml): the one loader shared by the
+ * in-memory fakes (activities/fakes), the emulators (emulators/shared/directory.ts re-exports it)
+ * and dev tooling.
+ */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
-const directorySchema = z.object({
-  users: z.array(
-    z.object({
-      id: z.string(),
-      login: z.string(),
-      email: z.string().optional(),
-      firstName: z.string(),
-      lastName: z.string(),
-      status: z.string().default('ACTIVE'),
-      profile: z.record(z.string(), z.unknown()).default({}),
-      slackUserId: z.string().optional(),
-    }),
-  ),
-  groups: z.array(z.object({ id: z.string(), name: z.string(), description: z.string().optional(), members: z.array(z.string()).default([]) })),
-  apps: z.array(z.object({ id: z.string(), label: z.string() })).default([]),
-  jira: z.object({ projectKey: z.string() }).default({ projectKey: 'GATE' }),
-  slack: z.object({ teamId: z.string(), channels: z.array(z.string()).default([]) }).default({ teamId: 'T_GATEHOUSE', channels: [] }),
-});
-export type Directory = z.infer<typeof directorySchema>;
-
+/** config/demo-directory.yaml, resolved from this file so it works from any cwd. */
 export const DEMO_DIRECTORY_PATH = join(__dirname, '..', 'config', 'demo-directory.yaml');
+/** The emulators' name for the same path. */
+export const DEFAULT_DIRECTORY_PATH = DEMO_DIRECTORY_PATH;
 
-export function loadDirectory(file = DEMO_DIRECTORY_PATH): Directory {
-  return directorySchema.parse(parse(readFileSync(file, 'utf8')));
+const directoryUserSchema = z.object({
+  id: z.string().min(1),
+  login: z.string().min(1),
+  email: z.string().optional(),
+  firstName: z.string(),
+  lastName: z.string(),
+  /** Okta user status; consumers treat absent as ACTIVE. */
+  status: z.string().optional(),
+  /** Extra Okta profile attributes (department, managerId, …). */
+  profile: z.record(z.string(), z.unknown()).optional(),
+  slackUserId: z.string().optional(),
+});
+
+const directoryGroupSchema = z.object({
+  id: z.string().min(1),
+  name: z.string().min(1),
+  description: z.string().optional(),
+  /** Logins or Okta ids. */
+  members: z.array(z.string()).default([]),
+});
+
+const directoryAppSchema = z.object({
+  id: z.string().min(1),
+  label: z.string(),
+  /** Logins or Okta ids assigned to the app. */
+  users: z.array(z.string()).default([]),
+});
+
+/** The seed format shared by the fakes and the three emulators (the shape of config/demo-directory.yaml). */
+export const directorySchema = z.object({
+  users: z.array(directoryUserSchema).default([]),
+  groups: z.array(directoryGroupSchema).default([]),
+  apps: z.array(directoryAppSchema).default([]),
+  jira: z.object({ projectKey: z.string().min(1), projectName: z.string().optional() }).optional(),
+  slack: z
+    .object({
+      teamId: z.string().optional(),
+      teamDomain: z.string().optional(),
+      channels: z.array(z.string()).default([]),
+    })
+    .optional(),
+});
+
+export type Directory = z.infer<typeof directorySchema>;
+export type DirectoryInput = z.input<typeof directorySchema>;
+export type DirectoryUserSeed = z.infer<typeof directoryUserSchema>;
+
+export function parseDirectory(input: unknown): Directory {
+  return directorySchema.parse(input);
+}
+
+export function loadDirectory(file: string = DEMO_DIRECTORY_PATH): Directory {
+  return parseDirectory(parseYaml(readFileSync(file, 'utf8')));
+}
+
+/** E-mail of a seeded user: the explicit one, else the login (logins are e-mails in the demo). */
+export function seedEmail(user: DirectoryUserSeed): string {
+  return user.email ?? user.login;
 }

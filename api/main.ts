@@ -7,7 +7,6 @@ import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { loadPolicy, PolicyError } from '../activities/policy/load';
 import { loadSettings, SettingsError, type Settings } from '../activities/settings';
-import { TASK_QUEUE } from '../workflows/constants';
 import { createApp } from './app';
 import { buildOktaPort } from './deps';
 
@@ -45,7 +44,8 @@ async function main(): Promise<void> {
 
   const app = createApp({
     temporal,
-    taskQueue: TASK_QUEUE,
+    // The worker's queue (GATEHOUSE_TASK_QUEUE, default `gatehouse`): both sides must agree.
+    taskQueue: settings.GATEHOUSE_TASK_QUEUE,
     policy: () => policy,
     okta,
     tokens: apiTokens(settings, logger),

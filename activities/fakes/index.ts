@@ -21,7 +21,7 @@ export class FakeOkta implements OktaPort {
         firstName: u.firstName,
         lastName: u.lastName,
         displayName: `${u.firstName} ${u.lastName}`,
-        status: u.status,
+        status: u.status ?? 'ACTIVE',
         profile: { login: u.login, email: u.email ?? u.login, firstName: u.firstName, lastName: u.lastName, ...u.profile },
       });
     }

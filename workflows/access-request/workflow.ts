@@ -25,6 +25,7 @@ import {
   revokeSignal,
   revokeUpdate,
   statusQuery,
+  type DecisionInput,
   type RevokeInput,
 } from './messages';
 import * as S from './state';
@@ -88,24 +89,19 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
 
   // ---- message handlers: registered first, so nothing sent early is rejected for lack of one.
   setHandler(statusQuery, () => state);
-  setHandler(
-    approveUpdate,
-    (d) => {
-      S.applyApproval(state, d, Date.now());
-      audit('approved', d.approver, { step: state.approvals.at(-1)?.step, via: d.via ?? 'http', comment: d.comment });
+  // Approve and deny: one validator, one shape of handler.
+  const decision = (apply: typeof S.applyApproval, type: 'approved' | 'denied') => ({
+    handler: (d: DecisionInput) => {
+      apply(state, d, Date.now());
+      audit(type, d.approver, { step: state.approvals.at(-1)?.step, via: d.via ?? 'http', comment: d.comment, reason: d.reason });
       return state;
     },
-    { validator: (d) => reject(S.checkDecision(state, d)) },
-  );
-  setHandler(
-    denyUpdate,
-    (d) => {
-      S.applyDenial(state, d, Date.now());
-      audit('denied', d.approver, { step: state.approvals.at(-1)?.step, via: d.via ?? 'http', reason: d.reason });
-      return state;
-    },
-    { validator: (d) => reject(S.checkDecision(state, d)) },
-  );
+    validator: (d: DecisionInput) => reject(S.checkDecision(state, d)),
+  });
+  const approve = decision(S.applyApproval, 'approved');
+  const deny = decision(S.applyDenial, 'denied');
+  setHandler(approveUpdate, approve.handler, { validator: approve.validator });
+  setHandler(denyUpdate, deny.handler, { validator: deny.validator });
   setHandler(
     cancelUpdate,
     (c) => {
