@@ -13,6 +13,7 @@ import {
   decidedApprovalMessage,
   expiryWarningMessage,
   grantActiveMessage,
+  loginsIn,
   type ApprovalMessageFacts,
 } from './slack-messages';
 
@@ -55,6 +56,16 @@ export function createActivities(deps: ActivityDeps) {
     }
     const channel = await slack.openDirectMessage(userId);
     return slack.postMessage({ channel, ...body });
+  }
+
+  /** login → Slack user id for everyone named in `text` who is in Slack (for <@U…> mentions). */
+  async function mentionsFor(text: string): Promise<Record<string, string>> {
+    const mentions: Record<string, string> = {};
+    for (const login of loginsIn(text)) {
+      const id = await slack.lookupUserIdByEmail(login);
+      if (id) mentions[login] = id;
+    }
+    return mentions;
   }
 
   return {
@@ -104,7 +115,7 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Approval request to each approver of a step (DM) and to the resource's channel. */
     async postSlackApprovalRequests(input: ApprovalMessageFacts & { approvers: string[]; channel?: string }): Promise<{ messages: SlackMessageRef[] }> {
-      const body = approvalRequestMessage(input);
+      const body = approvalRequestMessage(input, await mentionsFor(input.requester));
       const messages: SlackMessageRef[] = [];
       for (const approver of input.approvers) {
         const ref = await dm(approver, body);
@@ -116,7 +127,8 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Replaces every copy of an approval request with its outcome; buttons go away. */
     async updateSlackApprovalMessages(input: { facts: ApprovalMessageFacts; messages: SlackMessageRef[]; outcome: string }): Promise<void> {
-      const body = decidedApprovalMessage(input.facts, input.outcome);
+      // "Approved by <@U…>": the decider (and requester) resolved by e-mail, so Slack shows names.
+      const body = decidedApprovalMessage(input.facts, input.outcome, await mentionsFor(`${input.facts.requester} ${input.outcome}`));
       for (const ref of input.messages) await slack.updateMessage(ref, body);
     },
 

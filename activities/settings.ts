@@ -4,6 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
+import { parseDuration } from './policy/duration';
 
 const optional = z
   .string()
@@ -39,7 +40,36 @@ const baseSchema = z
     GATEHOUSE_TASK_QUEUE: z.string().default('gatehouse'),
     /** Dev only: run on in-process fakes of Okta/Slack/Jira when no emulator or real system is configured. */
     GATEHOUSE_FAKES: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
-    GATEHOUSE_AUDIT_FILE: z.string().default('.data/audit.ndjson'),
+    /** The audit store: PostgreSQL when set (postgres://user:pass@host:5432/db), else the SQLite file below. */
+    DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional()),
+    GATEHOUSE_AUDIT_DB: z.string().default('.data/audit.sqlite'),
+    /** How often the drift reconciliation runs (a duration like 15m), or `off` (no schedule is created or changed). */
+    GATEHOUSE_RECONCILE_EVERY: z
+      .string()
+      .default('15m')
+      .transform((v, ctx) => {
+        if (v.trim() === 'off') return null;
+        const ms = parseDuration(v.trim());
+        if (!ms || ms < 60_000) {
+          ctx.addIssue({ code: 'custom', message: 'a duration of at least 1m (15m, 1h) or off' });
+          return z.NEVER;
+        }
+        return ms;
+      }),
+    /** Where drift reports go in Slack. */
+    GATEHOUSE_SECURITY_CHANNEL: z.string().trim().min(1).default('#security-alerts'),
+    /** The worker's Prometheus /metrics port (0 = any free port); unset: not served. */
+    GATEHOUSE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+    /** Worker tuning (benchmarks): unset keeps the Temporal SDK defaults. */
+    GATEHOUSE_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
+    GATEHOUSE_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).optional(),
+    GATEHOUSE_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
+    GATEHOUSE_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(1).optional(),
+    GATEHOUSE_ACTIVITY_TASK_POLLERS: z.coerce.number().int().min(1).optional(),
+    /** Milliseconds; the SDK default is 10 s. */
+    GATEHOUSE_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+    /** Every this many ms the worker logs a `worker stats` line (RSS, heap, cached workflows); 0 = off. */
+    GATEHOUSE_WORKER_STATS_MS: z.coerce.number().int().min(0).default(0),
     OKTA_ORG_URL: optionalUrl,
     OKTA_API_TOKEN: optional,
     OKTA_CLIENT_ID: optional,

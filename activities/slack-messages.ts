@@ -27,8 +27,38 @@ export interface ApprovalMessageFacts {
 
 const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
-export function approvalRequestMessage(f: ApprovalMessageFacts): { text: string; blocks: unknown[] } {
-  const head = `${f.reminder ? ':alarm_clock: Reminder: ' : ''}*${f.requester}* requests *${f.resourceName}* (\`${f.resource}\`) for *${formatDuration(f.durationMs)}*`;
+/**
+ * A time Slack shows in the reader's own time zone ("14:05"); the fallback (older clients, the
+ * notification text) is UTC.
+ */
+export function slackTime(iso: string): string {
+  const at = new Date(iso);
+  const fallback = `${at.toISOString().slice(11, 16)} UTC`;
+  return `<!date^${Math.floor(at.getTime() / 1000)}^{time}|${fallback}>`;
+}
+
+/** "14:05 UTC": the same time as plain text, for notification texts. */
+export const utcTime = (iso: string): string => `${new Date(iso).toISOString().slice(11, 16)} UTC`;
+
+const LOGIN = /[^\s<>|*@()]+@[^\s<>|*()]+\.[A-Za-z]{2,}/g;
+
+/**
+ * People named by login (their e-mail) in `text` become Slack mentions (<@U…>) when `mentions`
+ * knows them, so Slack renders a name; anyone else stays a login.
+ */
+export function withMentions(text: string, mentions: Record<string, string>): string {
+  return text.replace(LOGIN, (login) => {
+    const id = mentions[login.toLowerCase()];
+    return id ? `<@${id}>` : login;
+  });
+}
+
+/** Logins found in a text (what withMentions would look up). */
+export const loginsIn = (text: string): string[] => [...new Set((text.match(LOGIN) ?? []).map((l) => l.toLowerCase()))];
+
+export function approvalRequestMessage(f: ApprovalMessageFacts, mentions: Record<string, string> = {}): { text: string; blocks: unknown[] } {
+  const who = mentions[f.requester.toLowerCase()] ? `<@${mentions[f.requester.toLowerCase()]}> (${f.requester})` : `*${f.requester}*`;
+  const head = `${f.reminder ? ':alarm_clock: Reminder: ' : ''}${who} requests *${f.resourceName}* (\`${f.resource}\`) for *${formatDuration(f.durationMs)}*`;
   const lines = [
     head,
     `*Why:* ${f.justification?.trim() || '_no justification given_'}`,
@@ -52,24 +82,25 @@ export function approvalRequestMessage(f: ApprovalMessageFacts): { text: string;
 }
 
 /** The approval message once decided: same facts, the outcome instead of the buttons. */
-export function decidedApprovalMessage(f: ApprovalMessageFacts, outcome: string): { text: string; blocks: unknown[] } {
+export function decidedApprovalMessage(f: ApprovalMessageFacts, outcome: string, mentions: Record<string, string> = {}): { text: string; blocks: unknown[] } {
+  // The notification text keeps logins; the blocks mention people, so Slack shows their names.
   const text = `${f.requester} → ${f.resource} for ${formatDuration(f.durationMs)}: ${outcome}`;
   return {
     text,
     blocks: [
-      section(`*${f.requester}* requested *${f.resourceName}* (\`${f.resource}\`) for *${formatDuration(f.durationMs)}*\n*Why:* ${f.justification?.trim() || '_none_'}`),
-      section(outcome),
+      section(`${withMentions(f.requester, mentions)} requested *${f.resourceName}* (\`${f.resource}\`) for *${formatDuration(f.durationMs)}*\n*Why:* ${f.justification?.trim() || '_none_'}`),
+      section(withMentions(outcome, mentions)),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Request \`${f.requestId}\`` }] },
     ],
   };
 }
 
 export function grantActiveMessage(requestId: string, resourceName: string, expiresAt: string): { text: string; blocks: unknown[] } {
-  const text = `:white_check_mark: Access to ${resourceName} is active until ${expiresAt}`;
+  const text = `:white_check_mark: Access to ${resourceName} is active until ${utcTime(expiresAt)}`;
   return {
     text,
     blocks: [
-      section(text),
+      section(`:white_check_mark: Access to *${resourceName}* is active until *${slackTime(expiresAt)}*.\nExtend it if you need more time, or hand it back when you are done.`),
       {
         type: 'actions',
         block_id: `grant:${requestId}`,
@@ -83,11 +114,11 @@ export function grantActiveMessage(requestId: string, resourceName: string, expi
 }
 
 export function expiryWarningMessage(requestId: string, resourceName: string, expiresAt: string): { text: string; blocks: unknown[] } {
-  const text = `:hourglass: Your access to ${resourceName} ends at ${expiresAt}`;
+  const text = `:hourglass: Your access to ${resourceName} ends at ${utcTime(expiresAt)}`;
   return {
     text,
     blocks: [
-      section(text),
+      section(`:hourglass: Your access to *${resourceName}* ends at *${slackTime(expiresAt)}*.`),
       {
         type: 'actions',
         block_id: `warning:${requestId}`,

@@ -151,6 +151,18 @@ export function createRequestService(opts: RequestServiceOptions) {
     }
   }
 
+  /**
+   * Starts a request unless the same person already has one open for the resource: the one way
+   * every channel (HTTP, Slack) creates requests, serialised per person and resource.
+   */
+  async function submit(input: AccessRequestInput, idempotent: boolean): Promise<LoadedState & { created: boolean }> {
+    return exclusive(`${input.requester}\n${input.resource}`, async () => {
+      const open = await findOpenRequest(input.requester, input.resource, input.requestId);
+      if (open) throw new OpenRequestExists(open, input.requester, input.resource);
+      return start(input, idempotent);
+    });
+  }
+
   async function start(input: AccessRequestInput, idempotent: boolean): Promise<LoadedState & { created: boolean }> {
     const handle = await temporal.workflow.start<typeof accessRequestWorkflow>('accessRequestWorkflow', {
       taskQueue,
@@ -252,9 +264,21 @@ export function createRequestService(opts: RequestServiceOptions) {
     return { items, nextPageToken: token && token.length > 0 ? encodePageToken(query, Buffer.from(token)) : null };
   }
 
-  return { loadState, findOpenRequest, exclusive, start, decide, list };
+  return { loadState, findOpenRequest, submit, decide, list };
 }
 export type RequestService = ReturnType<typeof createRequestService>;
+
+/** A second open request for the same person and resource (SPEC §4): callers answer 409. */
+export class OpenRequestExists extends Error {
+  constructor(
+    readonly requestId: string,
+    readonly requester: string,
+    readonly resource: string,
+  ) {
+    super(`${requester} already has an open request for ${resource}: ${requestId}`);
+    this.name = 'OpenRequestExists';
+  }
+}
 
 function startDetails(input: AccessRequestInput): string {
   const lines = [`**Access request** ${input.requestId}`, '', `- Requester: ${input.requester}`, `- Resource: ${input.resource}`];

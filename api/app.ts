@@ -10,9 +10,12 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { Policy } from '../activities/policy/schema';
 import type { OktaPort } from '../activities/ports';
-import { createRequestService } from './access-requests';
+import { createRequestService, type RequestService } from './access-requests';
 import { bearerAuth } from './auth';
 import { errorMiddleware, notFoundRoute } from './errors';
+import { createHttpMetrics } from './metrics';
+import { openApiDocument } from './openapi';
+import { auditRouter, type AuditReader } from './routes/audit';
 import { healthRouter } from './routes/health';
 import { requestsRouter } from './routes/requests';
 import { resourcesRouter } from './routes/resources';
@@ -33,13 +36,15 @@ export interface ApiDeps {
    * Mounts routers that must see the raw body, before any body parser: the Slack Bolt receiver
    * (`/slack/events`, signature checks need the raw bytes) and the Okta event hook go here.
    */
-  beforeParsers?: (app: express.Application) => void;
+  beforeParsers?: (app: express.Application, service: RequestService) => void;
   /** How long a status query may wait for a worker (default 3 s) before answering from visibility. */
   queryTimeoutMs?: number;
   /** How long a decision Update may wait for a worker (default 10 s) before a 503. */
   updateTimeoutMs?: number;
   /** Key that signs list page tokens; by default derived from the API tokens, so replicas agree. */
   pageTokenKey?: Buffer;
+  /** The audit store (GET /v1/audit, request trails, readiness); without it those answer 503 / omit it. */
+  audit?: AuditReader;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -55,6 +60,10 @@ export function createApp(deps: ApiDeps): express.Application {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+
+  // First, so every request is measured, including refused ones.
+  const metrics = createHttpMetrics();
+  app.use(metrics.middleware);
 
   app.use(
     pinoHttp({
@@ -80,11 +89,7 @@ export function createApp(deps: ApiDeps): express.Application {
     }),
   );
 
-  // Raw-body consumers (Slack Bolt at /slack/events, Okta hooks) mount here, before any parser.
-  deps.beforeParsers?.(app);
-
-  app.use(healthRouter(deps.temporal));
-
+  // One service for every entry point (HTTP routes, Slack): same checks, same duplicate guard.
   const service = createRequestService({
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
@@ -92,12 +97,23 @@ export function createApp(deps: ApiDeps): express.Application {
     updateTimeoutMs: deps.updateTimeoutMs,
     pageTokenKey: deps.pageTokenKey ?? createHash('sha256').update(`gatehouse page tokens\n${[...deps.tokens.keys()].sort().join('\n')}`).digest(),
   });
+
+  // Raw-body consumers (Slack Bolt at /slack/events, Okta hooks) mount here, before any parser.
+  deps.beforeParsers?.(app, service);
+
+  app.use(healthRouter(deps.temporal, deps.audit));
+  app.get('/metrics', metrics.handler);
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+
   const v1 = express.Router();
   // Auth first: an unauthenticated body is never parsed.
   v1.use(bearerAuth(deps.tokens));
   v1.use(express.json({ limit: '64kb' }));
   v1.use('/requests', requestsRouter(deps, service));
   v1.use('/resources', resourcesRouter(deps));
+  v1.use('/audit', auditRouter(deps.audit));
   v1.use(notFoundRoute);
   app.use('/v1', v1);
 

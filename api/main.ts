@@ -7,8 +7,10 @@ import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { loadPolicy, PolicyError } from '../activities/policy/load';
 import { loadSettings, SettingsError, type Settings } from '../activities/settings';
+import { describeAuditStore, openAuditStore } from '../activities/audit/store';
 import { createApp } from './app';
 import { buildOktaPort } from './deps';
+import { mountSlack, SLACK_EVENTS_PATH } from './slack';
 
 function loadOrExit<T>(load: () => T, known: new (...args: never[]) => Error): T {
   try {
@@ -35,6 +37,10 @@ async function main(): Promise<void> {
   const logger = pino({ level: settings.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] });
   const policy = loadOrExit(() => loadPolicy(settings.GATEHOUSE_POLICY), PolicyError);
   const okta = buildOktaPort(settings);
+  // The audit store: SQLite under .data/ or PostgreSQL (DATABASE_URL), migrated at start-up.
+  const audit = openAuditStore(settings);
+  await audit.migrate();
+  logger.info({ auditStore: describeAuditStore(settings) }, 'audit store ready');
 
   const connection = await Connection.connect({
     address: settings.TEMPORAL_ADDRESS,
@@ -52,6 +58,24 @@ async function main(): Promise<void> {
     webUiUrl: settings.TEMPORAL_UI_URL,
     namespace: settings.TEMPORAL_NAMESPACE,
     logger,
+    audit,
+    // Slack approvals, /access and the DM buttons, when the Slack app is configured.
+    ...(settings.SLACK_BOT_TOKEN && settings.SLACK_SIGNING_SECRET
+      ? {
+          beforeParsers: (web, service) => {
+            mountSlack(web, {
+              botToken: settings.SLACK_BOT_TOKEN!,
+              signingSecret: settings.SLACK_SIGNING_SECRET!,
+              apiUrl: settings.SLACK_API_URL,
+              service,
+              policy: () => policy,
+              okta,
+              logger,
+            });
+            logger.info({ url: `${settings.GATEHOUSE_PUBLIC_URL ?? `http://127.0.0.1:${settings.PORT}`}${SLACK_EVENTS_PATH}` }, 'Slack request URL (events, interactivity, /access)');
+          },
+        }
+      : {}),
   });
 
   const server = app.listen(settings.PORT, (err?: Error) => {
@@ -78,6 +102,8 @@ async function main(): Promise<void> {
       connection
         .close()
         .catch((err: unknown) => logger.warn({ err }, 'closing the Temporal connection failed'))
+        .then(() => audit.close())
+        .catch(() => undefined)
         .finally(() => {
           clearTimeout(hard);
           process.exit(0);

@@ -4,14 +4,19 @@
  * Run it after a deliberate, patched() change to add the new path's history; never to "fix" a
  * failing replay.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { ulid } from 'ulid';
 import { classifyFailure } from '../activities/errors';
 import type { Activities } from '../activities';
-import { accessRequestWorkflow } from '../workflows';
+import { accessRequestWorkflow, reconcileWorkflow } from '../workflows';
+import { createReconcileActivities } from '../activities/audit/reconcile';
+import { AuditStore } from '../activities/audit/store';
+import { createFakePorts } from '../activities/fakes';
+import { parsePolicy } from '../activities/policy/load';
 import { approveUpdate, cancelUpdate, denyUpdate, extendUpdate, revokeSignal, revokeUpdate, statusQuery } from '../workflows/access-request/messages';
 import { accessRequestWorkflowId } from '../workflows/constants';
 import type { AccessRequestInput } from '../workflows/access-request/types';
@@ -43,6 +48,16 @@ const scenarios: Scenario[] = [
       await approve(wf, 'carol@example.com');
       await until(wf, 'active');
       await wf.executeUpdate(extendUpdate, { args: [{ actor: 'alice@example.com', durationMs: 1000 }] });
+    },
+  },
+  {
+    // patched('slack-requester-decision-dm'): the requester is DMed each approval.
+    name: 'approved-in-slack-with-decision-dms',
+    input: { resource: 'prod-db-admin', durationMs: 1000, via: 'slack' },
+    async drive(wf) {
+      await resolved(wf);
+      await wf.executeUpdate(approveUpdate, { args: [{ approver: 'bob@example.com', via: 'slack' }], updateId: 'slack:approve:capture:1' });
+      await wf.executeUpdate(approveUpdate, { args: [{ approver: 'carol@example.com', via: 'slack' }], updateId: 'slack:approve:capture:2' });
     },
   },
   { name: 'auto-approved-expired-with-warning', input: { resource: 'aws-readonly', durationMs: 2000 }, drive: async () => undefined },
@@ -141,6 +156,38 @@ async function capture(h: TestHarness, s: Scenario, outDir: string, cli: string,
   });
 }
 
+/**
+ * The drift reconciliation path: baselines already recorded, then one member to report (policy
+ * report) and one to remove (policy remove), and the Slack report to the security channel.
+ */
+const RECONCILE_SCENARIO = 'reconcile-drift-reported-and-removed';
+async function captureReconcile(h: TestHarness, outDir: string, cli: string, address: string) {
+  const taskQueue = uniqueQueue('capture');
+  const policy = parsePolicy(
+    `resources:
+  prod-db-admin: { name: Prod DB, okta: { groupId: 00g_prod_db_admin }, duration: { default: 1h, max: 2h }, approval: { auto: true } }
+  aws-readonly: { name: AWS RO, okta: { groupId: 00g_aws_ro }, duration: { default: 1h, max: 2h }, approval: { auto: true }, reconcile: remove }
+`,
+    'capture-reconcile.yaml',
+  );
+  const ports = createFakePorts();
+  const store = new AuditStore({ sqlitePath: join(mkdtempSync(join(tmpdir(), 'gatehouse-capture-')), 'audit.sqlite') });
+  await store.recordBaseline('00g_prod_db_admin', [{ login: 'dave@example.com', userId: '00u_dave' }]);
+  await store.recordBaseline('00g_aws_ro', []);
+  await ports.okta.addUserToGroup('00g_prod_db_admin', '00u_erin');
+  await ports.okta.addUserToGroup('00g_aws_ro', '00u_frank');
+  const activities = createReconcileActivities({ okta: ports.okta, slack: ports.slack, store, policy: () => policy, activeGrantees: async () => [], securityChannel: '#security-alerts' });
+  const { worker } = await createTestWorker(h, { taskQueue, ports, policy, activities });
+  await worker.runUntil(async () => {
+    const wf = await h.client.workflow.start(reconcileWorkflow, { taskQueue, workflowId: `gatehouse-reconcile-capture-${ulid()}`, args: [{ reason: 'capture' }] });
+    const result = await wf.result();
+    const json = execFileSync(cli, ['workflow', 'show', '--address', address, '--workflow-id', wf.workflowId, '--output', 'json'], { encoding: 'utf8' });
+    writeFileSync(join(outDir, `${RECONCILE_SCENARIO}.json`), json);
+    console.log(`${RECONCILE_SCENARIO}: ${result.groups.map((g) => `${g.groupId} ${g.unexplained.length}`).join(', ')}, ${(JSON.parse(json) as { events: unknown[] }).events.length} events`);
+  });
+  await store.close();
+}
+
 async function main() {
   const outDir = join(__dirname, '..', 'test', 'replay', 'histories');
   mkdirSync(outDir, { recursive: true });
@@ -148,7 +195,10 @@ async function main() {
   const server = await startDevServer({ cliPath: cli, headless: true, fastTimers: true });
   const h = await connectHarness(server.address);
   try {
-    for (const s of scenarios) await capture(h, s, outDir, cli, server.address);
+    // `npm run capture-histories -- <name>…` captures only those paths and leaves the other files alone.
+    const only = process.argv.slice(2);
+    for (const s of scenarios.filter((x) => only.length === 0 || only.includes(x.name))) await capture(h, s, outDir, cli, server.address);
+    if (only.length === 0 || only.includes(RECONCILE_SCENARIO)) await captureReconcile(h, outDir, cli, server.address);
   } finally {
     await h.close();
     await server.stop();

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogLevel, type RuntimeOptions } from '@temporalio/worker';
 
 export function createLogger(name: string, level: string): pino.Logger {
   return pino({
@@ -12,9 +12,13 @@ export function createLogger(name: string, level: string): pino.Logger {
 
 const LEVELS: Record<string, LogLevel> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', silent: 'ERROR' };
 
-/** Routes the Temporal SDK's logs (workflow and activity `log`, worker internals) to pino. */
-export function installRuntimeLogger(logger: pino.Logger, level: string): void {
+/**
+ * Routes the Temporal SDK's logs (workflow and activity `log`, worker internals) to pino; with
+ * `telemetryOptions`, the Runtime also exports its metrics (Prometheus).
+ */
+export function installRuntimeLogger(logger: pino.Logger, level: string, telemetryOptions?: RuntimeOptions['telemetryOptions']): void {
   Runtime.install({
+    ...(telemetryOptions ? { telemetryOptions } : {}),
     logger: new DefaultLogger(LEVELS[level] ?? 'INFO', (entry) => {
       const { message, meta } = entry;
       const fn = { TRACE: logger.trace, DEBUG: logger.debug, INFO: logger.info, WARN: logger.warn, ERROR: logger.error }[entry.level];

@@ -3,11 +3,12 @@
  * `gatehouse` task queue running every workflow and activity. Stateless: run as many as needed.
  * SIGINT/SIGTERM drain in-flight tasks before exit (the SDK Runtime handles the signals).
  */
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { PolicyError } from '../activities/policy/load';
-import { loadSettings, SettingsError } from '../activities/settings';
+import { loadSettings, SettingsError, type Settings } from '../activities/settings';
 import { createLogger, installRuntimeLogger } from './logger';
+import { prepareOperations } from './operations';
 import { watchPolicy } from './policy-source';
 import { buildPorts } from './ports';
 import { connectionOptions } from './temporal-connection';
@@ -17,7 +18,9 @@ async function main(): Promise<void> {
   const logger = createLogger('worker', settings.LOG_LEVEL);
   const policy = watchPolicy(settings.GATEHOUSE_POLICY, logger);
   const ports = buildPorts(settings, logger);
-  installRuntimeLogger(logger, settings.LOG_LEVEL);
+  // Audit store migrations, reconcile activities, interceptor, metrics (workers/operations.ts).
+  const ops = await prepareOperations(settings, logger, ports, policy);
+  installRuntimeLogger(logger, settings.LOG_LEVEL, ops.telemetryOptions);
 
   const connection = await NativeConnection.connect(connectionOptions(settings));
   try {
@@ -28,15 +31,54 @@ async function main(): Promise<void> {
       ...(process.env.GATEHOUSE_WORKFLOW_BUNDLE
         ? { workflowBundle: { codePath: process.env.GATEHOUSE_WORKFLOW_BUNDLE } }
         : { workflowsPath: require.resolve('../workflows') }),
-      activities: createActivities({ ...ports, policy }),
+      activities: { ...createActivities({ ...ports, policy }), ...ops.activities },
+      interceptors: ops.interceptors,
       shutdownGraceTime: '10 seconds',
+      ...tuning(settings),
     });
     logger.info({ taskQueue: settings.GATEHOUSE_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, address: settings.TEMPORAL_ADDRESS }, 'worker started');
+    await ops.start();
+    // Its own logger: the stats line is printed whatever LOG_LEVEL says.
+    const statsLogger = createLogger('worker', 'info');
+    const stats = settings.GATEHOUSE_WORKER_STATS_MS > 0 ? setInterval(() => logStats(worker, statsLogger), settings.GATEHOUSE_WORKER_STATS_MS) : undefined;
+    stats?.unref();
     await worker.run();
+    if (stats) clearInterval(stats);
     logger.info('worker stopped');
   } finally {
     await connection.close();
+    await ops.close();
   }
+}
+
+/** Optional worker tuning from the environment (benchmarks); unset options keep the SDK defaults. */
+function tuning(s: Settings): Partial<WorkerOptions> {
+  const options: Partial<WorkerOptions> = {};
+  if (s.GATEHOUSE_MAX_CACHED_WORKFLOWS !== undefined) options.maxCachedWorkflows = s.GATEHOUSE_MAX_CACHED_WORKFLOWS;
+  if (s.GATEHOUSE_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined) options.maxConcurrentWorkflowTaskExecutions = s.GATEHOUSE_MAX_CONCURRENT_WORKFLOW_TASKS;
+  if (s.GATEHOUSE_MAX_CONCURRENT_ACTIVITIES !== undefined) options.maxConcurrentActivityTaskExecutions = s.GATEHOUSE_MAX_CONCURRENT_ACTIVITIES;
+  if (s.GATEHOUSE_WORKFLOW_TASK_POLLERS !== undefined) options.maxConcurrentWorkflowTaskPolls = s.GATEHOUSE_WORKFLOW_TASK_POLLERS;
+  if (s.GATEHOUSE_ACTIVITY_TASK_POLLERS !== undefined) options.maxConcurrentActivityTaskPolls = s.GATEHOUSE_ACTIVITY_TASK_POLLERS;
+  if (s.GATEHOUSE_STICKY_TIMEOUT_MS !== undefined) options.stickyQueueScheduleToStartTimeout = s.GATEHOUSE_STICKY_TIMEOUT_MS;
+  return options;
+}
+
+/** One `worker stats` log line: process memory (RSS covers the workflow isolates' heaps too) and the worker's own counters. */
+function logStats(worker: Worker, logger: ReturnType<typeof createLogger>): void {
+  const memory = process.memoryUsage();
+  const status = worker.getStatus();
+  logger.info(
+    {
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      heapTotal: memory.heapTotal,
+      external: memory.external,
+      cachedWorkflows: status.numCachedWorkflows,
+      inFlightActivations: status.numInFlightWorkflowActivations,
+      inFlightActivities: status.numInFlightActivities,
+    },
+    'worker stats',
+  );
 }
 
 main().catch((err) => {

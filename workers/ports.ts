@@ -3,13 +3,13 @@
  * configured, in-process fakes for the others when GATEHOUSE_FAKES=1 (development only).
  */
 import type pino from 'pino';
-import { FileAuditStore } from '../activities/audit/file-store';
+import { openAuditStore, type AuditStore } from '../activities/audit/store';
 import { createFakePorts } from '../activities/fakes';
 import { jiraFromSettings, oktaFromSettings, slackFromSettings } from '../activities/adapters/from-settings';
 import type { Ports } from '../activities/ports';
 import { configuredSystems, SettingsError, type Settings } from '../activities/settings';
 
-export function buildPorts(settings: Settings, logger: pino.Logger): Ports {
+export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { audit: AuditStore } {
   const configured = configuredSystems(settings);
   const missing = Object.entries(configured).filter(([, ok]) => !ok).map(([name]) => name);
   if (missing.length > 0 && !settings.GATEHOUSE_FAKES) {
@@ -28,6 +28,7 @@ export function buildPorts(settings: Settings, logger: pino.Logger): Ports {
     okta,
     slack,
     jira,
-    audit: new FileAuditStore(settings.GATEHOUSE_AUDIT_FILE),
+    // SQLite under .data/ by default, PostgreSQL with DATABASE_URL; migrated before the worker starts.
+    audit: openAuditStore(settings),
   };
 }

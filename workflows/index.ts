@@ -1,2 +1,3 @@
 // The workflowsPath entry: every workflow Gatehouse registers.
 export * from './access-request/workflow';
+export * from './reconcile/workflow';

@@ -7,7 +7,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import { resolveRequest } from '../../activities/policy/resolve';
 import { approveUpdate, cancelUpdate, denyUpdate, extendUpdate, revokeUpdate } from '../../workflows/access-request/messages';
 import type { AccessRequestInput, ResolutionErrorCode } from '../../workflows/access-request/types';
-import { newRequestId, REQUEST_ID_PATTERN, requestIdForIdempotencyKey, type LoadedState, type RequestService } from '../access-requests';
+import { newRequestId, OpenRequestExists, REQUEST_ID_PATTERN, requestIdForIdempotencyKey, type LoadedState, type RequestService } from '../access-requests';
 import type { ApiDeps } from '../app';
 import { HttpError, notFound, type ErrorCode } from '../errors';
 import {
@@ -77,26 +77,25 @@ export function requestsRouter(deps: ApiDeps, service: RequestService): Router {
       throw new HttpError(status, code, resolution.message, [{ reason: resolution.code }]);
     }
 
-    await service.exclusive(`${body.requester}\n${body.resource}`, async () => {
-      const open = await service.findOpenRequest(body.requester, body.resource, requestId);
-      if (open) {
-        throw new HttpError(409, 'conflict', `${body.requester} already has an open request for ${body.resource}: ${open}`, [{ requestId: open }], {
-          requestId: open,
-        });
-      }
-      const input: AccessRequestInput = {
-        requestId,
-        requester: body.requester,
-        resource: body.resource,
-        ...(body.duration !== undefined ? { durationMs: body.duration } : {}),
-        ...(body.justification ? { justification: body.justification } : {}),
-        via: 'http',
-        submittedAt: new Date().toISOString(),
-      };
-      const started = await service.start(input, !!body.idempotencyKey);
+    const input: AccessRequestInput = {
+      requestId,
+      requester: body.requester,
+      resource: body.resource,
+      ...(body.duration !== undefined ? { durationMs: body.duration } : {}),
+      ...(body.justification ? { justification: body.justification } : {}),
+      via: 'http',
+      submittedAt: new Date().toISOString(),
+    };
+    try {
+      const started = await service.submit(input, !!body.idempotencyKey);
       req.log.info({ requestId, workflowId: `access-request-${requestId}`, created: started.created }, 'access request submitted');
       res.status(started.created ? 201 : 200).json(view(started));
-    });
+    } catch (err) {
+      if (err instanceof OpenRequestExists) {
+        throw new HttpError(409, 'conflict', err.message, [{ requestId: err.requestId }], { requestId: err.requestId });
+      }
+      throw err;
+    }
   });
 
   router.get('/', async (req, res) => {
@@ -106,7 +105,16 @@ export function requestsRouter(deps: ApiDeps, service: RequestService): Router {
   });
 
   router.get('/:id', async (req, res) => {
-    res.json(view(await service.loadState(requestIdParam(req))));
+    const id = requestIdParam(req);
+    // The audit trail outlives Temporal's retention; a store outage degrades to `audit: null`.
+    const [loaded, audit] = await Promise.all([
+      service.loadState(id),
+      deps.audit?.trail(id).catch((err: unknown) => {
+        req.log.warn({ err: String(err), requestId: id }, 'audit trail unavailable');
+        return null;
+      }),
+    ]);
+    res.json({ ...view(loaded), ...(audit !== undefined ? { audit } : {}) });
   });
 
   /** One decision route: parse the body, send the Update (Idempotency-Key → updateId), answer the view. */

@@ -50,6 +50,11 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLogger(requests));
+  // The membership event log, from index `since` on (benchmarks time grants and revokes with it).
+  app.get('/_emulator/membership-events', (req, res) => {
+    const since = Math.max(0, Number(req.query.since) || 0);
+    res.json({ next: state.membershipEvents.length, events: state.membershipEvents.slice(since) });
+  });
   app.use('/_emulator', createControlRouter({ dump: () => state.dump(), reset: () => state.reset(), seed: (d) => state.seed(d), faults }));
 
   app.use(rateLimitHeaders());

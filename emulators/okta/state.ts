@@ -44,14 +44,28 @@ export interface OktaApp {
 
 const now = () => new Date().toISOString();
 
+/** One membership change request as the emulator applied it (benchmarks and chaos checks read these). */
+export interface MembershipEvent {
+  groupId: string;
+  userId: string;
+  op: 'add' | 'remove';
+  /** Epoch milliseconds when the emulator applied it. */
+  at: number;
+  /** False when the call changed nothing (already a member / not a member): Okta answers 204 either way. */
+  changed: boolean;
+}
+
 export class OktaState {
   users = new Map<string, OktaUser>();
   groups = new Map<string, OktaGroup>();
   apps = new Map<string, OktaApp>();
   /** Access tokens issued by /oauth2/v1/token, with their client id. */
   accessTokens = new Map<string, { clientId: string; scope: string }>();
+  /** Every add/remove of a group member, in order (GET /_emulator/membership-events). */
+  membershipEvents: MembershipEvent[] = [];
 
   reset(): void {
+    this.membershipEvents = [];
     this.users.clear();
     this.groups.clear();
     this.apps.clear();
@@ -116,11 +130,13 @@ export class OktaState {
   }
 
   addMember(group: OktaGroup, userId: string): void {
+    this.membershipEvents.push({ groupId: group.id, userId, op: 'add', at: Date.now(), changed: !group.members.has(userId) });
     group.members.add(userId);
     group.lastMembershipUpdated = now();
   }
 
   removeMember(group: OktaGroup, userId: string): void {
+    this.membershipEvents.push({ groupId: group.id, userId, op: 'remove', at: Date.now(), changed: group.members.has(userId) });
     group.members.delete(userId);
     group.lastMembershipUpdated = now();
   }

@@ -214,7 +214,16 @@ export function interactionsRouter(ctx: InteractionsContext): Router {
         response_url: `${ctx.baseUrl(req)}/response_url/${responseUrlId}`,
         trigger_id: state.issueTrigger(user.id),
       };
-      return { ...(await send(new URLSearchParams(fields).toString())), payload: fields };
+      const reply = await send(new URLSearchParams(fields).toString());
+      // As in Slack, a message in the acknowledgement is shown to the user who typed the command.
+      const ackMessage = reply.status === 200 && reply.body && typeof reply.body === 'object' ? (reply.body as { text?: string; blocks?: unknown[]; response_type?: string }) : undefined;
+      if (ackMessage && (ackMessage.text || ackMessage.blocks)) {
+        const shown = { ts: state.nextTs(), text: ackMessage.text ?? '', ...(ackMessage.blocks ? { blocks: assignBlockIds(ackMessage.blocks) } : {}) };
+        if (ackMessage.response_type === 'in_channel') {
+          conversation.messages.push({ type: 'message', ...shown, user: state.bot.userId, bot_id: state.bot.botId, app_id: state.bot.appId, team: state.team.id });
+        } else conversation.ephemeral.push({ ...shown, user: user.id });
+      }
+      return { ...reply, payload: fields };
     }),
   );
 
@@ -244,8 +253,23 @@ export function interactionsRouter(ctx: InteractionsContext): Router {
       const action = reply.status === 200 && reply.body && typeof reply.body === 'object' ? (reply.body as { response_action?: string }).response_action : undefined;
       // No body (or anything but errors/update/push) closes the modal, as in Slack.
       if (reply.status === 200 && action !== 'errors' && action !== 'update' && action !== 'push') view.open = false;
+      if (action === 'errors') view.errors = (reply.body as { errors?: Record<string, string> }).errors ?? {};
+      else delete view.errors;
       if (action === 'clear') for (const other of state.views.values()) if (other.user === user.id) other.open = false;
       return { ...reply, payload, viewOpen: view.open };
+    }),
+  );
+
+  // The user closes a modal (Cancel / ×); the app is not told (Gatehouse sets no notify_on_close).
+  router.post(
+    '/_emulator/views/close',
+    json,
+    handle(async (req) => {
+      const { viewId } = z.object({ viewId: z.string().min(1) }).parse(req.body ?? {});
+      const view = state.views.get(viewId);
+      if (!view || !view.open) throw new ControlError(404, 'view_not_found');
+      view.open = false;
+      return { viewOpen: false };
     }),
   );
 

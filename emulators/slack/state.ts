@@ -69,6 +69,8 @@ export interface SlackView {
   /** Who the modal is open for (not a Slack field). */
   user: string;
   open: boolean;
+  /** The app's last `response_action: errors`, by block id (not a Slack field; the page shows them). */
+  errors?: Record<string, string>;
 }
 
 /** Where a response_url posts: the message it was issued for, in the channel, for the user. */

@@ -97,7 +97,7 @@ function buildView(ctx: SlackApiContext, raw: Record<string, unknown>, user: str
 
 /** A view as Slack returns it (without the emulator's bookkeeping fields). */
 export function viewJson(view: SlackView): Record<string, unknown> {
-  const { user: _user, open: _open, ...fields } = view;
+  const { user: _user, open: _open, errors: _errors, ...fields } = view;
   return fields;
 }
 

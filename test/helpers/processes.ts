@@ -46,7 +46,9 @@ export function processEnv(emulators: RunningEmulators, extra: NodeJS.ProcessEnv
     LOG_LEVEL: 'info',
     TEMPORAL_ADDRESS: process.env.TEMPORAL_ADDRESS,
     GATEHOUSE_WORKFLOW_BUNDLE: process.env.GATEHOUSE_TEST_BUNDLE,
-    GATEHOUSE_AUDIT_FILE: join(dir, 'audit.ndjson'),
+    GATEHOUSE_AUDIT_DB: join(dir, 'audit.sqlite'),
+    // No drift schedule from test processes (one namespace, many workers); test/reconcile runs it directly.
+    GATEHOUSE_RECONCILE_EVERY: 'off',
     OKTA_ORG_URL: emulators.okta.url,
     OKTA_API_TOKEN: 'test-okta-token',
     SLACK_BOT_TOKEN: 'xoxb-test-token',

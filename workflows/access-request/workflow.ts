@@ -6,6 +6,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -94,6 +95,15 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     handler: (d: DecisionInput) => {
       apply(state, d, Date.now());
       audit(type, d.approver, { step: state.approvals.at(-1)?.step, via: d.via ?? 'http', comment: d.comment, reason: d.reason });
+      // The requester hears of each approval (a denial ends the request: the final DM says so).
+      if (type === 'approved' && patched('slack-requester-decision-dm')) {
+        const step = state.approvals.at(-1)?.step ?? state.currentStep + 1;
+        const next =
+          state.status === 'provisioning' ? 'access is being granted'
+          : state.currentStep + 1 === step ? `step ${step} needs more approvals`
+          : `step ${state.currentStep + 1} of ${state.resolved?.steps.length} is next`;
+        tellRequester({ kind: 'decided', text: `:white_check_mark: ${d.approver} approved your request for ${state.resolved?.resourceName ?? input.resource} (step ${step} of ${state.resolved?.steps.length}): ${next}.` });
+      }
       return state;
     },
     validator: (d: DecisionInput) => reject(S.checkDecision(state, d)),
@@ -293,7 +303,7 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
 
   function closeApprovalStep(stepIndex: number) {
     const decision = state.approvals.filter((a) => a.step === stepIndex + 1);
-    const by = decision.map((a) => `${a.decision === 'approved' ? 'Approved' : 'Denied'} by ${a.approver}`).join(', ');
+    const by = decision.map((a) => (a.decision === 'approved' ? `Approved by ${a.approver}` : `Denied by ${a.approver}${a.comment ? ` (${a.comment})` : ''}`)).join(', ');
     const steps = state.resolved!.steps.length;
     const outcome =
       state.status === 'approval_timed_out' ? `:hourglass: Timed out without a decision — step ${stepIndex + 1} of ${steps}`

@@ -1,0 +1,65 @@
+/**
+ * The audit store's schema, as versioned Kysely migrations run at start-up by every process that
+ * opens the store (worker and API). Never edit a migration that has shipped: add the next one.
+ * Each runs in a transaction; Kysely serialises concurrent runners (PostgreSQL advisory lock,
+ * SQLite's single writer).
+ */
+import type { Kysely, Migration } from 'kysely';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export function migrations(engine: Engine): Record<string, Migration> {
+  return {
+    '0001_audit_events': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('audit_events')
+          // Insertion order: the tie-breaker of every listing, so paging is stable.
+          .addColumn('pos', engine === 'postgres' ? 'bigserial' : 'integer', (c) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('id', 'text', (c) => c.notNull().unique())
+          .addColumn('request_id', 'text', (c) => c.notNull())
+          .addColumn('seq', 'integer', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('resource', 'text', (c) => c.notNull())
+          // ISO 8601 UTC with milliseconds (normalised on append): text order is time order.
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('details', 'text')
+          .addColumn('recorded_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_events_request').on('audit_events').columns(['request_id', 'at', 'seq']).execute();
+        await db.schema.createIndex('audit_events_time').on('audit_events').columns(['at', 'seq', 'pos']).execute();
+        await db.schema.createIndex('audit_events_actor').on('audit_events').columns(['actor', 'at']).execute();
+        await db.schema.createIndex('audit_events_resource').on('audit_events').columns(['resource', 'at']).execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('audit_events').execute();
+      },
+    },
+    '0002_standing_members': {
+      async up(db: Kysely<unknown>) {
+        // Who may be in a Gatehouse-managed group without an active grant (drift reconciliation):
+        // members recorded as standing at grant time, and each group's first-run baseline.
+        await db.schema
+          .createTable('standing_members')
+          .addColumn('group_id', 'text', (c) => c.notNull())
+          .addColumn('member', 'text', (c) => c.notNull()) // login, lower-case
+          .addColumn('user_id', 'text')
+          .addColumn('source', 'text', (c) => c.notNull()) // "baseline" | "grant:<request id>"
+          .addColumn('recorded_at', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('standing_members_pk', ['group_id', 'member'])
+          .execute();
+        await db.schema
+          .createTable('reconcile_baselines')
+          .addColumn('group_id', 'text', (c) => c.primaryKey())
+          .addColumn('recorded_at', 'text', (c) => c.notNull())
+          .addColumn('members', 'integer', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('reconcile_baselines').execute();
+        await db.schema.dropTable('standing_members').execute();
+      },
+    },
+  };
+}

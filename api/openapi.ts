@@ -1,0 +1,141 @@
+/**
+ * GET /openapi.json: the OpenAPI 3.1 document, generated from the same zod schemas the routes
+ * parse with (z.toJSONSchema, input side), so it cannot drift from what the API accepts.
+ * test/ops/openapi.test.ts checks that every registered /v1 route is described here.
+ */
+import { z } from 'zod';
+import { REQUEST_STATUSES } from '../workflows/access-request/types';
+import { auditQuery } from './routes/audit';
+import { approveBody, cancelBody, createRequestBody, denyBody, extendBody, listRequestsQuery, resourcesQuery, revokeBody } from './schemas';
+
+type Schema = z.ZodType;
+const json = (schema: Schema) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+
+// Response shapes (what the routes answer), as zod too, so one generator writes the whole document.
+const errorSchema = z.object({
+  error: z.object({
+    code: z.enum(['validation_failed', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'beyond_policy', 'payload_too_large', 'unavailable', 'internal']),
+    message: z.string(),
+    details: z.array(z.unknown()),
+  }),
+});
+const auditEventSchema = z.object({
+  id: z.string(),
+  requestId: z.string(),
+  seq: z.number().int().describe('position in the request trail (0: recorded outside the workflow, e.g. a retried external call)'),
+  type: z.string(),
+  actor: z.string(),
+  resource: z.string(),
+  at: z.iso.datetime(),
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+const requestViewSchema = z
+  .object({
+    id: z.string(),
+    workflowId: z.string(),
+    status: z.enum(REQUEST_STATUSES),
+    requester: z.string(),
+    resource: z.string(),
+    justification: z.string().nullable(),
+    duration: z.string().nullable(),
+    createdAt: z.string(),
+    approvals: z.array(z.object({ step: z.number(), approver: z.string(), decision: z.enum(['approved', 'denied']), at: z.string(), via: z.string() })),
+    grantedAt: z.string().nullable(),
+    expiresAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+    endReason: z.string().nullable(),
+    extensions: z.array(z.object({ by: z.string(), at: z.string(), expiresAt: z.string() })),
+    jira: z.object({ key: z.string(), url: z.string() }).nullable(),
+    links: z.object({ webUi: z.string() }),
+    audit: z.array(auditEventSchema).optional().describe('GET /v1/requests/{id} only: the request audit trail, in order'),
+  })
+  .loose();
+const resourceSchema = z.object({ key: z.string(), name: z.string() }).loose();
+
+interface Operation {
+  method: 'get' | 'post';
+  path: string;
+  summary: string;
+  query?: z.ZodObject;
+  body?: Schema;
+  ok: { status: number; schema?: Schema; description: string; ndjson?: boolean; text?: boolean };
+  auth?: boolean;
+}
+
+const v1 = (op: Omit<Operation, 'auth'>): Operation => ({ ...op, auth: true });
+const decision = (name: string, body: Schema, summary: string) =>
+  v1({ method: 'post', path: `/v1/requests/{id}/${name}`, summary, body, ok: { status: 200, schema: requestViewSchema, description: 'the request view after the change' } });
+
+export const OPERATIONS: Operation[] = [
+  v1({ method: 'post', path: '/v1/requests', summary: 'File an access request', body: createRequestBody, ok: { status: 201, schema: requestViewSchema, description: 'created (200 for a repeated idempotencyKey)' } }),
+  v1({
+    method: 'get',
+    path: '/v1/requests',
+    summary: 'List requests (Temporal visibility)',
+    query: listRequestsQuery,
+    ok: { status: 200, schema: z.object({ items: z.array(requestViewSchema), nextPageToken: z.string().nullable() }), description: 'a page' },
+  }),
+  v1({ method: 'get', path: '/v1/requests/{id}', summary: 'One request, with its audit trail', ok: { status: 200, schema: requestViewSchema, description: 'the request view' } }),
+  decision('approve', approveBody, 'Approve (an approver of the current step)'),
+  decision('deny', denyBody, 'Deny'),
+  decision('extend', extendBody, 'Extend an active grant'),
+  decision('revoke', revokeBody, 'Revoke now'),
+  decision('cancel', cancelBody, 'Cancel a pending request (the requester)'),
+  v1({ method: 'get', path: '/v1/resources', summary: 'The resource catalogue', query: resourcesQuery, ok: { status: 200, schema: z.object({ items: z.array(resourceSchema) }), description: 'resources' } }),
+  v1({
+    method: 'get',
+    path: '/v1/audit',
+    summary: 'The audit log (Accept: application/x-ndjson streams every match)',
+    query: auditQuery,
+    ok: { status: 200, schema: z.object({ items: z.array(auditEventSchema), nextPageToken: z.string().nullable() }), description: 'a page, or NDJSON', ndjson: true },
+  }),
+  { method: 'get', path: '/healthz', summary: 'Liveness', ok: { status: 200, description: 'alive' } },
+  { method: 'get', path: '/readyz', summary: 'Readiness: Temporal and the audit store answer', ok: { status: 200, description: 'ready (503 when not)' } },
+  { method: 'get', path: '/metrics', summary: 'Prometheus metrics', ok: { status: 200, description: 'text exposition format', text: true } },
+  { method: 'get', path: '/openapi.json', summary: 'This document', ok: { status: 200, description: 'OpenAPI 3.1' } },
+];
+
+const ERRORS: Record<string, string> = {
+  '400': 'validation failed',
+  '401': 'missing or unknown bearer token',
+  '403': 'not allowed',
+  '404': 'not found',
+  '409': 'state conflict',
+  '422': 'beyond policy',
+  '503': 'Temporal, a worker or the audit store is unavailable',
+};
+
+export function openApiDocument(serverUrl?: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const parameters: unknown[] = [];
+    if (op.path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
+    for (const [name, field] of Object.entries(op.query?.shape ?? {})) {
+      parameters.push({ name, in: 'query', required: !(field as Schema).safeParse(undefined).success, schema: json(field as Schema) });
+    }
+    const content = op.ok.text
+      ? { 'text/plain': { schema: { type: 'string' } } }
+      : {
+          'application/json': { schema: op.ok.schema ? json(op.ok.schema) : { type: 'object' } },
+          ...(op.ok.ndjson ? { 'application/x-ndjson': { schema: json(auditEventSchema) } } : {}),
+        };
+    paths[op.path] ??= {};
+    paths[op.path]![op.method] = {
+      summary: op.summary,
+      ...(op.auth ? { security: [{ bearer: [] }] } : {}),
+      ...(parameters.length ? { parameters } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: json(op.body) } } } } : {}),
+      responses: {
+        [String(op.ok.status)]: { description: op.ok.description, content },
+        ...(op.auth ? Object.fromEntries(Object.entries(ERRORS).map(([code, description]) => [code, { description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } }])) : {}),
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Gatehouse API', version: 'v1', description: 'Just-in-time access requests, approvals, grants and the audit log.' },
+    ...(serverUrl ? { servers: [{ url: serverUrl }] } : {}),
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } }, schemas: { Error: json(errorSchema) } },
+    paths,
+  };
+}

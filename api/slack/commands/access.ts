@@ -1,0 +1,39 @@
+/** `/access [resource]`: opens the request form with the resources the user is eligible for. */
+import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { SlackDeps } from '../deps';
+import { accessModal } from '../modals';
+import { eligibleOffers } from '../offers';
+import { notKnownText, safely } from '../replies';
+
+export const ACCESS_COMMAND = '/access';
+
+export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+export type Command = Pick<CommandArgs, 'ack' | 'body' | 'respond' | 'client'>;
+
+export async function onAccessCommand(deps: SlackDeps, cmd: Command): Promise<void> {
+  await cmd.ack();
+  const tell = (text: string) => safely(deps.logger, 'respond (command)', () => cmd.respond({ response_type: 'ephemeral', text }));
+  let offers;
+  try {
+    const login = await deps.identity.loginOf(cmd.body.user_id);
+    if (!login) return tell(notKnownText);
+    offers = await eligibleOffers(deps, login);
+  } catch (err) {
+    deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, '/access: lookup failed');
+    return tell(':warning: Gatehouse could not look you up just now. Please try again in a moment.');
+  }
+  if (offers.length === 0) return tell(':information_source: There is no resource you are eligible to request.');
+  const preselect = cmd.body.text.trim().split(/\s+/)[0]?.toLowerCase();
+  await safely(deps.logger, 'views.open (access)', async () => {
+    try {
+      await cmd.client.views.open({ trigger_id: cmd.body.trigger_id, view: accessModal(offers, preselect) });
+    } catch (err) {
+      await tell(':warning: Slack did not open the form in time. Run /access again.');
+      throw err;
+    }
+  });
+}
+
+export function register(app: App, deps: SlackDeps): void {
+  app.command(ACCESS_COMMAND, (args) => onAccessCommand(deps, args));
+}

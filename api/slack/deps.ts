@@ -1,0 +1,14 @@
+/** What the Slack listeners need: the same request service, policy and Okta port as the HTTP routes. */
+import type { Logger } from 'pino';
+import type { Policy } from '../../activities/policy/schema';
+import type { OktaPort } from '../../activities/ports';
+import type { RequestService } from '../access-requests';
+import type { SlackIdentity } from './identity';
+
+export interface SlackDeps {
+  service: RequestService;
+  policy: () => Policy;
+  okta: OktaPort;
+  identity: SlackIdentity;
+  logger: Logger;
+}
