@@ -107,7 +107,7 @@ async function main() {
   const port = settings.PORT;
   const apiUrl = `http://127.0.0.1:${port}`;
   const { tokens, token } = devToken(settings);
-  const env: NodeJS.ProcessEnv = { GATEHOUSE_API_TOKENS: tokens, GATEHOUSE_PUBLIC_URL: settings.GATEHOUSE_PUBLIC_URL ?? apiUrl, GATEHOUSE_AUDIT_FILE: join(DATA, 'audit.ndjson') };
+  const env: NodeJS.ProcessEnv = { GATEHOUSE_API_TOKENS: tokens, GATEHOUSE_PUBLIC_URL: settings.GATEHOUSE_PUBLIC_URL ?? apiUrl };
 
   // 1. Temporal: the dev server unless TEMPORAL_ADDRESS points elsewhere or one already answers.
   const address = settings.TEMPORAL_ADDRESS;
