@@ -1,0 +1,278 @@
+/**
+ * The whole system for a benchmark or chaos run, as separate processes on this machine: the
+ * Temporal dev server (SQLite file, or one to reuse), the emulators (seeded with a generated
+ * directory), Gatehouse worker(s), the API, and optionally the bare comparison worker.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import type { DirectoryInput } from '../../emulators';
+import { freePort } from '../temporal-server';
+import { startBenchServer, type BenchServer } from './server';
+import { ROOT, startChild, type Child } from './proc';
+
+export const APPROVER = 'approver@bench.example';
+export const userLogin = (i: number) => `u${i}@bench.example`;
+export const userId = (i: number) => `00u_b${i}`;
+export const standingLogin = (k: number) => `standing${k}@bench.example`;
+export const autoResource = (k: number) => `bench-auto-${k}`;
+export const approvalResource = (k: number) => `bench-appr-${k}`;
+export const autoGroup = (k: number) => `00g_bench_auto_${k}`;
+export const approvalGroup = (k: number) => `00g_bench_appr_${k}`;
+export const bareGroup = (k: number) => `00g_bench_bare_${k}`;
+
+export type Profile = 'zero' | 'realistic';
+
+export interface StackOptions {
+  users: number;
+  resources: number;
+  /** Adds one standing member per bench group (chaos checks they are never removed). */
+  standingMembers?: boolean;
+  /** An address to reuse instead of starting a dev server. */
+  reuse?: string;
+  dbFile: string;
+  timerShift?: string;
+  dynamicConfig?: string[];
+  workers: number;
+  workerEnv?: NodeJS.ProcessEnv;
+  bare: boolean;
+  dataDir: string;
+  log: (line: string) => void;
+  /** A prebuilt Gatehouse workflow bundle (tests pass theirs); else bundled here. */
+  gatehouseBundle?: string;
+  /** Slack appears only with a bot token and a signing secret: chaos and bench keep it on. */
+  apiEnv?: NodeJS.ProcessEnv;
+}
+
+export interface Stack {
+  address: string;
+  server?: BenchServer;
+  api: { url: string; token: string; process: Child };
+  emulators: { okta: string; slack: string; jira: string; process: Child };
+  workers: Child[];
+  bare?: { process: Child; taskQueue: string };
+  taskQueue: string;
+  /** Starts one more Gatehouse worker process (chaos replaces killed ones). */
+  startWorker(): Promise<Child>;
+  setProfile(profile: Profile): Promise<void>;
+  faults(system: 'okta' | 'slack' | 'jira', body: Record<string, unknown>): Promise<void>;
+  clearFaults(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function benchDirectory(users: number, resources: number, standing: boolean): DirectoryInput {
+  const people = Array.from({ length: users }, (_, i) => ({
+    id: userId(i),
+    login: userLogin(i),
+    firstName: 'Bench',
+    lastName: `User ${i}`,
+    profile: { department: 'Engineering' },
+  }));
+  const standingUsers = standing
+    ? Array.from({ length: resources }, (_, k) => ({ id: `00u_standing${k}`, login: standingLogin(k), firstName: 'Standing', lastName: `Member ${k}`, profile: { department: 'Engineering' } }))
+    : [];
+  const group = (id: string, k: number) => ({ id, name: id, members: standing ? [standingLogin(k)] : [] });
+  return {
+    users: [{ id: '00u_bench_approver', login: APPROVER, firstName: 'Bench', lastName: 'Approver', profile: { department: 'Security' } }, ...people, ...standingUsers],
+    groups: Array.from({ length: resources }, (_, k) => [group(autoGroup(k), k), group(approvalGroup(k), k), group(bareGroup(k), k)]).flat(),
+    apps: [],
+    jira: { projectKey: 'GATE', projectName: 'Gatehouse' },
+    slack: { channels: [] },
+  };
+}
+
+/** Second-scale durations everywhere; no reminders, no expiry warnings (they would add noise). */
+export function benchPolicy(resources: number): string {
+  const lines = ['defaults: { approvalTimeout: 1h, reminderAfter: 1h, expiryWarning: 0s }', 'resources:'];
+  for (let k = 0; k < resources; k++) {
+    lines.push(
+      `  ${autoResource(k)}:`,
+      `    name: Bench auto-approved ${k}`,
+      `    okta: { groupId: ${autoGroup(k)} }`,
+      '    duration: { default: 1m, max: 6h, min: 1s }',
+      '    approval: { auto: true }',
+      `  ${approvalResource(k)}:`,
+      `    name: Bench one approval ${k}`,
+      `    okta: { groupId: ${approvalGroup(k)} }`,
+      '    duration: { default: 1m, max: 6h, min: 1s }',
+      '    eligibility: { any: [ { attribute: department, in: [Engineering] } ] }',
+      '    approval:',
+      '      steps:',
+      `        - { approvers: { users: [${APPROVER}] }, count: 1 }`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Emulator latency per profile (SPEC: Okta 80 ms, Slack 120 ms, Jira 200 ms, with jitter). */
+export const PROFILES: Record<Profile, Record<'okta' | 'slack' | 'jira', { latencyMs: number; jitterMs: number }>> = {
+  zero: { okta: { latencyMs: 0, jitterMs: 0 }, slack: { latencyMs: 0, jitterMs: 0 }, jira: { latencyMs: 0, jitterMs: 0 } },
+  realistic: { okta: { latencyMs: 60, jitterMs: 40 }, slack: { latencyMs: 90, jitterMs: 60 }, jira: { latencyMs: 150, jitterMs: 100 } },
+};
+
+async function waitHttp(url: string, what: string, child: Child, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (!child.alive()) throw new Error(`${what} exited:\n${child.output.slice(-30).join('\n')}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`${what} not answering at ${url}:\n${child.output.slice(-30).join('\n')}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function post(url: string, body: unknown): Promise<unknown> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!res.ok) throw new Error(`POST ${url} answered ${res.status}: ${await res.text()}`);
+  return res.status === 204 ? undefined : res.json();
+}
+
+/** Bundles Gatehouse's workflows (and the bare one) once, so each worker process starts in seconds. */
+async function bundles(dataDir: string, bare: boolean, prebuilt?: string): Promise<{ gatehouse: string; bare?: string }> {
+  const quiet = { trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: (m: string) => console.error(m), log: () => {} };
+  let gatehouse = prebuilt;
+  if (!gatehouse) {
+    gatehouse = join(dataDir, 'workflow-bundle.js');
+    writeFileSync(gatehouse, (await bundleWorkflowCode({ workflowsPath: join(ROOT, 'workflows'), logger: quiet })).code);
+  }
+  if (!bare) return { gatehouse };
+  const barePath = join(dataDir, 'bare-bundle.js');
+  writeFileSync(barePath, (await bundleWorkflowCode({ workflowsPath: join(ROOT, 'bench/bare/workflow.ts'), logger: quiet })).code);
+  return { gatehouse, bare: barePath };
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const { log } = opts;
+  mkdirSync(opts.dataDir, { recursive: true });
+  const started: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+    started.length = 0;
+  };
+  try {
+    const [apiPort, oktaPort, slackPort, jiraPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const token = `bench-${randomBytes(12).toString('hex')}`;
+    const signingSecret = `bench-signing-${randomBytes(8).toString('hex')}`;
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+    log('[stack] bundling workflows…');
+    const bundlePromise = bundles(opts.dataDir, opts.bare, opts.gatehouseBundle);
+
+    let server: BenchServer | undefined;
+    let address = opts.reuse ?? '';
+    if (!opts.reuse) {
+      log(`[stack] starting the Temporal dev server on ${opts.dbFile}${opts.timerShift ? ` (timerProcessorMaxTimeShift=${opts.timerShift})` : ' (server default timer precision)'}…`);
+      server = await startBenchServer({ dbFile: opts.dbFile, timerShift: opts.timerShift, dynamicConfig: opts.dynamicConfig });
+      started.push(() => server!.stop());
+      address = server.address;
+    }
+
+    log('[stack] starting the emulators…');
+    const emu = startChild('emulators', 'emulators/main.ts', {
+      OKTA_EMULATOR_PORT: String(oktaPort),
+      SLACK_EMULATOR_PORT: String(slackPort),
+      JIRA_EMULATOR_PORT: String(jiraPort),
+      GATEHOUSE_EMULATE: 'okta,slack,jira',
+      GATEHOUSE_SLACK_EVENTS_URL: `${apiUrl}/slack/events`,
+      SLACK_SIGNING_SECRET: signingSecret,
+    });
+    started.push(() => emu.kill('SIGTERM'));
+    const okta = `http://127.0.0.1:${oktaPort}`;
+    const slack = `http://127.0.0.1:${slackPort}`;
+    const jira = `http://127.0.0.1:${jiraPort}`;
+    for (const url of [okta, slack, jira]) await waitHttp(`${url}/_emulator/state`, 'emulators', emu);
+    const directory = benchDirectory(opts.users, opts.resources, !!opts.standingMembers);
+    for (const url of [okta, slack, jira]) await post(`${url}/_emulator/seed`, directory);
+
+    const policyFile = join(opts.dataDir, 'bench-policy.yaml');
+    writeFileSync(policyFile, benchPolicy(opts.resources));
+    const taskQueue = `gatehouse-bench-${randomBytes(4).toString('hex')}`;
+    const common: NodeJS.ProcessEnv = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      TEMPORAL_ADDRESS: address,
+      GATEHOUSE_TASK_QUEUE: taskQueue,
+      GATEHOUSE_POLICY: policyFile,
+      GATEHOUSE_AUDIT_FILE: join(opts.dataDir, 'audit.ndjson'),
+      GATEHOUSE_AUDIT_DB: join(opts.dataDir, 'audit.sqlite'),
+      GATEHOUSE_RECONCILE_EVERY: 'off',
+      OKTA_ORG_URL: okta,
+      OKTA_API_TOKEN: 'bench-okta-token',
+      SLACK_BOT_TOKEN: 'xoxb-bench-token',
+      SLACK_SIGNING_SECRET: signingSecret,
+      SLACK_API_URL: `${slack}/api/`,
+      JIRA_HOST: jira,
+      JIRA_EMAIL: 'gatehouse@bench.example',
+      JIRA_API_TOKEN: 'bench-jira-token',
+      JIRA_PROJECT_KEY: 'GATE',
+    };
+    const bundled = await bundlePromise;
+
+    const workers: Child[] = [];
+    let workerCount = 0;
+    const startWorker = async () => {
+      const w = startChild(`worker-${++workerCount}`, 'workers/main.ts', {
+        ...common,
+        GATEHOUSE_WORKFLOW_BUNDLE: bundled.gatehouse,
+        GATEHOUSE_WORKER_STATS_MS: '1000',
+        ...opts.workerEnv,
+      });
+      workers.push(w);
+      await w.waitForLine(/worker stats/);
+      return w;
+    };
+    started.push(async () => {
+      await Promise.all(workers.map((w) => w.kill('SIGTERM')));
+    });
+    log(`[stack] starting ${opts.workers} worker process(es) and the API…`);
+    const api = startChild('api', 'api/main.ts', { ...common, PORT: String(apiPort), GATEHOUSE_API_TOKENS: `bench:${token}`, ...opts.apiEnv });
+    started.push(() => api.kill('SIGTERM'));
+    await Promise.all([...Array.from({ length: opts.workers }, () => startWorker()), waitHttp(`${apiUrl}/healthz`, 'api', api)]);
+
+    let bare: Stack['bare'];
+    if (opts.bare) {
+      const bareQueue = `${taskQueue}-bare`;
+      const proc = startChild('bare-worker', 'bench/bare/worker.ts', {
+        TEMPORAL_ADDRESS: address,
+        BARE_TASK_QUEUE: bareQueue,
+        BARE_WORKFLOW_BUNDLE: bundled.bare,
+        OKTA_ORG_URL: okta,
+        OKTA_API_TOKEN: 'bench-okta-token',
+        GATEHOUSE_WORKER_STATS_MS: '1000',
+      });
+      started.push(() => proc.kill('SIGTERM'));
+      await proc.waitForLine(/bare worker started/);
+      bare = { process: proc, taskQueue: bareQueue };
+    }
+
+    const faults = async (system: 'okta' | 'slack' | 'jira', body: Record<string, unknown>) => {
+      await post(`${{ okta, slack, jira }[system]}/_emulator/faults`, body);
+    };
+    return {
+      address,
+      server,
+      api: { url: apiUrl, token, process: api },
+      emulators: { okta, slack, jira, process: emu },
+      workers,
+      bare,
+      taskQueue,
+      startWorker,
+      faults,
+      async setProfile(profile) {
+        for (const system of ['okta', 'slack', 'jira'] as const) await faults(system, PROFILES[profile][system]);
+      },
+      async clearFaults() {
+        for (const url of [okta, slack, jira]) await fetch(`${url}/_emulator/faults`, { method: 'DELETE' });
+      },
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

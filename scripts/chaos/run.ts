@@ -1,0 +1,409 @@
+/**
+ * A chaos run: a load of short access-request lifecycles through the HTTP API while worker
+ * processes are SIGKILLed and replaced, the Temporal server is restarted on its SQLite file, and
+ * the emulators fail; then the invariants are checked. Used by `npm run chaos` and the small run
+ * in test/chaos/chaos.test.ts.
+ */
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
+import { accessRequestWorkflowId } from '../../workflows/constants';
+import { ApiClient, FINAL_STATUSES, HttpFailure, MembershipLog, pool, retrying, sleep, type RequestView } from '../bench/client';
+import { ROOT } from '../bench/proc';
+import { APPROVER, approvalGroup, approvalResource, autoGroup, autoResource, standingLogin, startStack, userId, userLogin, type Stack } from '../bench/stack';
+import { readAuditTrail, type AuditEventRecord } from './audit-source';
+
+export interface ChaosOptions {
+  lifecycles: number;
+  /** Requests are spread over this many seconds. */
+  spanS: number;
+  grantMs: [number, number];
+  /** Random intervals between worker kills (seconds); 0 kills = none. */
+  killEveryS: [number, number];
+  maxKills: number;
+  serverRestart: boolean;
+  /** 'full': Okta 10 % 5xx, a 429 burst, a 30 s Jira outage, a Slack outage; 'burst': Okta 10 % 5xx for 10 s. */
+  faults: 'full' | 'burst' | 'none';
+  /** Reuse this Temporal server (no restart possible then). */
+  reuse?: string;
+  gatehouseBundle?: string;
+  settleTimeoutS: number;
+  log: (line: string) => void;
+}
+
+export interface Check {
+  name: string;
+  checked: number;
+  violations: string[];
+  note?: string;
+}
+
+export interface ChaosReport {
+  lifecycles: number;
+  kills: number;
+  serverDownMs: number;
+  workerGapMs: number;
+  faults: string[];
+  checks: Check[];
+  ok: boolean;
+  elapsedS: number;
+}
+
+interface Lifecycle {
+  n: number;
+  login: string;
+  userId: string;
+  resource: string;
+  groupId: string;
+  standing: boolean;
+  id?: string;
+  error?: string;
+  view?: RequestView;
+}
+
+const RESOURCES = 4;
+const rand = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
+
+function plan(count: number): Lifecycle[] {
+  return Array.from({ length: count }, (_, n) => {
+    // Every 10th lifecycle is asked for by a standing member of the group: it must stay a member.
+    // Those rotate over resources and both kinds, so few of them queue behind one another.
+    const standing = n % 10 === 5;
+    const k = standing ? Math.floor(n / 10) % RESOURCES : n % RESOURCES;
+    const approval = standing ? Math.floor(n / 40) % 2 === 1 : n % 2 === 1;
+    return {
+      n,
+      login: standing ? standingLogin(k) : userLogin(n),
+      userId: standing ? `00u_standing${k}` : userId(n),
+      resource: approval ? approvalResource(k) : autoResource(k),
+      groupId: approval ? approvalGroup(k) : autoGroup(k),
+      standing,
+    };
+  });
+}
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
+  const t0 = Date.now();
+  const { log } = opts;
+  const runId = `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
+  const dataDir = join(ROOT, '.data', 'chaos', runId);
+  // Standing lifecycles reuse one user per resource: never two of them open at once on a resource.
+  const lifecycles = plan(opts.lifecycles);
+  const stack: Stack = await startStack({
+    users: opts.lifecycles + 10,
+    resources: RESOURCES,
+    standingMembers: true,
+    reuse: opts.reuse,
+    dbFile: join(dataDir, 'temporal.sqlite'),
+    workers: 1,
+    bare: false,
+    dataDir,
+    log,
+    gatehouseBundle: opts.gatehouseBundle,
+  });
+  const api = new ApiClient(stack.api.url, stack.api.token);
+  const members = new MembershipLog(stack.emulators.okta);
+  members.start(100);
+  const faultsDone: string[] = [];
+  let kills = 0;
+  let serverDownMs = 0;
+  let workerGapMs = 0;
+  let loadDone = false;
+  try {
+    // ---- chaos, in the background
+    const chaos: Promise<void>[] = [];
+    const at = (fraction: number, what: string, fn: () => Promise<unknown>) =>
+      chaos.push(
+        sleep(fraction * opts.spanS * 1000).then(async () => {
+          log(`[chaos] ${what}`);
+          try {
+            await fn();
+            faultsDone.push(what);
+          } catch (err) {
+            log(`[chaos] ${what} failed: ${String(err)}`);
+          }
+        }),
+      );
+    if (opts.faults === 'full') {
+      at(0.1, 'Okta: 10 % of calls answer 500 (for 40 s)', async () => {
+        await stack.faults('okta', { errorRate: { '*': 0.1 } });
+        await sleep(40_000);
+        await stack.faults('okta', { errorRate: {} });
+      });
+      at(0.3, 'Okta: a burst of 25 × 429', () => stack.faults('okta', { burst429: { count: 25, retryAfterSec: 1 } }));
+      at(0.4, 'Jira: 30 s outage (503)', () => stack.faults('jira', { outage: { seconds: 30 } }));
+      at(0.7, 'Slack: 20 s outage (503)', () => stack.faults('slack', { outage: { seconds: 20 } }));
+    } else if (opts.faults === 'burst') {
+      at(0.2, 'Okta: 10 % of calls answer 500 (for 10 s)', async () => {
+        await stack.faults('okta', { errorRate: { '*': 0.1 } });
+        await sleep(10_000);
+        await stack.faults('okta', { errorRate: {} });
+      });
+    }
+    if (opts.serverRestart && stack.server) {
+      at(0.55, 'Temporal server: stop and restart on the same SQLite file', async () => {
+        const { downMs } = await stack.server!.restart();
+        serverDownMs += downMs;
+        log(`[chaos] Temporal server back after ${downMs} ms`);
+      });
+    }
+    const killer = (async () => {
+      if (opts.maxKills <= 0) return;
+      while (!loadDone && kills < opts.maxKills) {
+        await sleep(rand(...opts.killEveryS) * 1000);
+        if (loadDone) break;
+        const victim = stack.workers.find((w) => w.alive());
+        if (!victim) continue;
+        const killedAt = Date.now();
+        log(`[chaos] SIGKILL ${victim.name} (pid ${victim.child.pid})`);
+        await victim.kill('SIGKILL');
+        kills++;
+        await sleep(rand(0, 2000));
+        const next = await stack.startWorker();
+        workerGapMs += Date.now() - killedAt;
+        log(`[chaos] ${next.name} started (pid ${next.child.pid}) ${Date.now() - killedAt} ms after the kill`);
+      }
+    })();
+
+    // ---- the load: open loop, one lifecycle every span/count seconds, each retried through failures
+    const standingBusy = new Map<string, Promise<void>>();
+    let started = 0;
+    const progress = setInterval(() => log(`[load] ${started}/${lifecycles.length} requests sent, ${kills} worker kills`), 10_000);
+    await Promise.all(
+      lifecycles.map(async (lc) => {
+        await sleep((lc.n / lifecycles.length) * opts.spanS * 1000);
+        const key = `${lc.login}|${lc.resource}`;
+        // Standing members' lifecycles on one resource run one after the other (get and set with no await between).
+        const previous = lc.standing ? standingBusy.get(key) : undefined;
+        let release = () => {};
+        if (lc.standing) standingBusy.set(key, new Promise<void>((resolve) => (release = resolve)));
+        await previous;
+        const run = (async () => {
+          const grantMs = Math.round(rand(...opts.grantMs));
+          try {
+            const view = await retrying(
+              () => api.create({ requester: lc.login, resource: lc.resource, duration: `${grantMs}ms`, idempotencyKey: `${runId}-${lc.n}` }),
+              240_000,
+              // A standing member's previous request may still be settling (its Jira/Slack records): wait for it.
+              (err) => lc.standing && err.status === 409 && /already has an open request/.test(err.body),
+            );
+            lc.id = view.id;
+            started++;
+            if (lc.resource.startsWith('bench-appr')) {
+              await retrying(() => api.approve(view.id, APPROVER, `${runId}-${lc.n}-approve`), 240_000).catch((err: unknown) => {
+                // Applied before a lost answer: the retry finds it decided (409 already decided / not pending).
+                if (!(err instanceof HttpFailure && err.status === 409)) throw err;
+              });
+            }
+            if (lc.standing) await waitFinal(api, view.id, 240_000);
+          } catch (err) {
+            lc.error = String(err);
+            log(`[load] lifecycle ${lc.n}: ${lc.error}`);
+          }
+        })();
+        await run.finally(release);
+      }),
+    );
+    loadDone = true;
+    clearInterval(progress);
+    log(`[load] all ${lifecycles.length} requests sent; waiting for the chaos schedule and for every request to end…`);
+    await killer;
+    await Promise.all(chaos);
+    await stack.clearFaults();
+
+    // ---- settle: every request reaches a final status
+    await pool(lifecycles.length, 8, async (i) => {
+      const lc = lifecycles[i]!;
+      if (!lc.id) return;
+      lc.view = await waitFinal(api, lc.id, opts.settleTimeoutS * 1000).catch(() => undefined);
+    });
+    await members.poll();
+
+    const checks = await check(stack, members, lifecycles, { serverDownMs, workerGapMs, kills }, join(dataDir, 'audit.ndjson'));
+    // Why a request did not end: its workflow's state, read from Temporal before everything stops.
+    const stuck = lifecycles.filter((lc) => lc.id && (!lc.view || !FINAL_STATUSES.has(lc.view.status)));
+    if (stuck.length) {
+      const finalCheck = checks.find((c) => c.name.startsWith('every request reached'))!;
+      const diagnosis = await diagnose(stack.address, stuck.map((lc) => lc.id!));
+      finalCheck.violations = finalCheck.violations.map((v) => {
+        const id = /request (\S+)/.exec(v)?.[1];
+        return id && diagnosis.has(id) ? `${v} — ${diagnosis.get(id)}` : v;
+      });
+    }
+    const report: ChaosReport = {
+      lifecycles: lifecycles.length,
+      kills,
+      serverDownMs,
+      workerGapMs,
+      faults: faultsDone,
+      checks,
+      ok: checks.every((c) => c.violations.length === 0),
+      elapsedS: Math.round((Date.now() - t0) / 1000),
+    };
+    return report;
+  } finally {
+    loadDone = true;
+    members.stop();
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** The workflow's status, pending activities (with their last failure) and last history events. */
+async function diagnose(address: string, ids: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  const connection = await Connection.connect({ address });
+  try {
+    const client = new Client({ connection });
+    for (const id of ids) {
+      try {
+        const handle = client.workflow.getHandle(accessRequestWorkflowId(id));
+        const desc = await handle.describe();
+        const pending = (desc.raw.pendingActivities ?? []).map(
+          (a) => `${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message?.slice(0, 120) ?? 'no failure'})`,
+        );
+        const history = await handle.fetchHistory();
+        const last = (history.events ?? []).slice(-6).map((e) => String(e.eventType ?? '').replace('EVENT_TYPE_', ''));
+        out.set(id, `workflow ${desc.status.name}; pending activities: ${pending.join('; ') || 'none'}; last events: ${last.join(', ')}`);
+      } catch (err) {
+        out.set(id, `cannot describe the workflow: ${String(err)}`);
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+  return out;
+}
+
+async function waitFinal(api: ApiClient, id: string, timeoutMs: number): Promise<RequestView> {
+  const deadline = Date.now() + timeoutMs;
+  let last: RequestView | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await api.get(id);
+      if (FINAL_STATUSES.has(last.status) && !last.partial) return last;
+    } catch {
+      // the server or API may be restarting
+    }
+    await sleep(1000);
+  }
+  throw new Error(`request ${id} did not end within ${timeoutMs} ms (last status ${last?.status ?? 'unknown'})`);
+}
+
+async function check(
+  stack: Stack,
+  members: MembershipLog,
+  lifecycles: Lifecycle[],
+  chaos: { serverDownMs: number; workerGapMs: number; kills: number },
+  auditFile: string,
+): Promise<Check[]> {
+  const c = (name: string, note?: string): Check => ({ name, checked: 0, violations: [], note });
+  const sent = c('every lifecycle was accepted by the API');
+  const final = c('every request reached a final status');
+  // Activity start-to-close (30 s) and the sticky queue timeout (10 s) after a kill, plus retry back-off.
+  const allowanceMs = chaos.serverDownMs + chaos.workerGapMs + (chaos.kills > 0 ? 45_000 : 0) + 15_000;
+  const removed = c('every granted membership was removed in time', `allowed: expiresAt + ${Math.round(allowanceMs / 1000)} s = server down + worker gaps + 45 s after any kill (activity and sticky-queue timeouts) + 15 s`);
+  const once = c('no request was granted twice');
+  const standing = c('no standing member was removed');
+  const audit = c('every audit trail is complete and duplicate-free');
+  const jira = c('exactly one Jira ticket per request');
+
+  const jiraState = (await (await fetch(`${stack.emulators.jira}/_emulator/state`)).json()) as { issues: Array<{ key: string; labels: string[] }> };
+  const ticketsByLabel = new Map<string, string[]>();
+  for (const issue of jiraState.issues) for (const label of issue.labels) ticketsByLabel.set(label, [...(ticketsByLabel.get(label) ?? []), issue.key]);
+  const oktaState = (await (await fetch(`${stack.emulators.okta}/_emulator/state`)).json()) as { groups: Array<{ id: string; members: string[] }> };
+  const groupMembers = new Map(oktaState.groups.map((g) => [g.id, new Set(g.members)]));
+  let maxLateMs = 0;
+  let auditFrom = '';
+
+  for (const lc of lifecycles) {
+    const name = `request ${lc.id ?? `#${lc.n} (never created)`} (${lc.login} → ${lc.resource})`;
+    sent.checked++;
+    if (!lc.id) {
+      sent.violations.push(`${name}: ${lc.error ?? 'not created'}`);
+      continue;
+    }
+    final.checked++;
+    const view = lc.view;
+    if (!view || !FINAL_STATUSES.has(view.status)) final.violations.push(`${name}: status ${view?.status ?? 'unknown'}`);
+    else if (view.status !== 'expired') final.violations.push(`${name}: ended ${view.status} (${String(view.endReason ?? '')})`);
+
+    const events = members.forPair(lc.groupId, lc.userId);
+    if (lc.standing) {
+      standing.checked++;
+      if (events.some((e) => e.op === 'remove')) standing.violations.push(`${name}: the standing member was removed`);
+      if (!groupMembers.get(lc.groupId)?.has(lc.userId)) standing.violations.push(`${name}: the standing member is no longer in ${lc.groupId}`);
+    } else {
+      once.checked++;
+      const adds = events.filter((e) => e.op === 'add' && e.changed);
+      if (adds.length > 1) once.violations.push(`${name}: added ${adds.length} times`);
+      removed.checked++;
+      if (groupMembers.get(lc.groupId)?.has(lc.userId)) removed.violations.push(`${name}: still a member of ${lc.groupId}`);
+      const removal = events.filter((e) => e.op === 'remove' && e.changed).at(-1);
+      const expiresAt = view?.expiresAt ? Date.parse(view.expiresAt) : undefined;
+      if (adds.length > 0 && !removal) removed.violations.push(`${name}: never removed`);
+      if (removal && expiresAt) {
+        const late = removal.at - expiresAt;
+        maxLateMs = Math.max(maxLateMs, late);
+        if (late > allowanceMs) removed.violations.push(`${name}: removed ${late} ms after expiresAt`);
+      }
+    }
+
+    audit.checked++;
+    try {
+      const trail = await readAuditTrail({ apiUrl: stack.api.url, token: stack.api.token, file: auditFile }, lc.id);
+      auditFrom = trail.from;
+      const problem = auditProblem(trail.events, view?.status);
+      if (problem) audit.violations.push(`${name}: ${problem}`);
+    } catch (err) {
+      audit.violations.push(`${name}: cannot read the trail: ${String(err)}`);
+    }
+
+    jira.checked++;
+    const tickets = ticketsByLabel.get(`gatehouse-${lc.id.toLowerCase()}`) ?? [];
+    if (tickets.length !== 1) jira.violations.push(`${name}: ${tickets.length} Jira tickets (${tickets.join(', ')})`);
+  }
+  removed.note += `; latest removal ${maxLateMs} ms after expiresAt`;
+  audit.note = `read through ${auditFrom === 'api' ? 'GET /v1/audit' : 'the NDJSON audit file'}`;
+  return [sent, final, removed, once, standing, audit, jira];
+}
+
+/**
+ * A trail is complete when the workflow's own events (seq 1..n) have no gaps or repeats, start
+ * `requested` and end with the final status. Events with seq 0 are side records written outside
+ * the workflow's numbering (`external_call_retried` from the worker's activity interceptor): they
+ * are checked for duplicate ids only.
+ */
+export function auditProblem(events: AuditEventRecord[], status: string | undefined): string | null {
+  if (events.length === 0) return 'no audit events';
+  const ids = new Set(events.map((e) => e.id));
+  if (ids.size !== events.length) return `${events.length - ids.size} duplicate event ids`;
+  const numbered = events.filter((e) => e.seq > 0);
+  const seqs = numbered.map((e) => e.seq).sort((a, b) => a - b);
+  const describe = () => [...numbered].sort((a, b) => a.seq - b.seq).map((e) => `${e.seq}:${e.type}`).join(',');
+  if (new Set(seqs).size !== seqs.length) return `a seq appears twice (${describe()})`;
+  if (seqs.some((s, i) => s !== i + 1)) return `seq has gaps (${describe()})`;
+  const ordered = [...numbered].sort((a, b) => a.seq - b.seq);
+  const types = ordered.map((e) => e.type);
+  if (types[0] !== 'requested') return `starts with ${types[0]}`;
+  if (status && FINAL_STATUSES.has(status) && types.at(-1) !== status) return `ends with ${types.at(-1)}, not ${status} (${types.join(',')})`;
+  if (status === 'expired' && !types.includes('granted')) return `no granted event (${types.join(',')})`;
+  return null;
+}
+
+export function formatReport(r: ChaosReport): string {
+  const lines = [
+    `Chaos run: ${r.lifecycles} lifecycles in ${r.elapsedS} s; ${r.kills} worker SIGKILLs (worker gaps ${Math.round(r.workerGapMs / 1000)} s); Temporal server down ${Math.round(r.serverDownMs / 1000)} s`,
+    `Faults: ${r.faults.length ? r.faults.join('; ') : 'none'}`,
+    '',
+  ];
+  for (const check of r.checks) {
+    lines.push(`${check.violations.length === 0 ? 'PASS' : 'FAIL'}  ${check.name}: ${check.checked - Math.min(check.violations.length, check.checked)}/${check.checked} ok${check.note ? ` (${check.note})` : ''}`);
+    for (const v of check.violations.slice(0, 20)) lines.push(`      - ${v}`);
+    if (check.violations.length > 20) lines.push(`      … and ${check.violations.length - 20} more`);
+  }
+  lines.push('', r.ok ? 'All invariants hold.' : 'INVARIANTS VIOLATED.');
+  return lines.join('\n');
+}
+
