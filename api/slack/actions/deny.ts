@@ -7,23 +7,17 @@ import { ActionId } from '../../../activities/slack-messages';
 import { checkDecision } from '../../../workflows/access-request/state';
 import type { SlackDeps } from '../deps';
 import { denyModal } from '../modals';
-import { refusalText, safely, tellEphemerally } from '../replies';
-import { whoAndWhat, type Click } from './click';
-import { liveState } from './live-state';
+import { safely, tellEphemerally } from '../replies';
+import type { Click } from './click';
+import { clickedRequest } from './live-state';
 
 export async function onDeny(deps: SlackDeps, click: Click): Promise<void> {
   await click.ack();
-  const who = await whoAndWhat(deps, click);
-  if (!who) return;
-  let state;
-  try {
-    state = await liveState(deps, who.meta.requestId);
-  } catch (err) {
-    return tellEphemerally(click.respond, deps.logger, refusalText('deny this request', err));
-  }
-  const refusal = state && checkDecision(state, { approver: who.login, via: 'slack' });
+  const clicked = await clickedRequest(deps, click, 'deny this request');
+  if (!clicked) return;
+  const { who, state } = clicked;
+  const refusal = checkDecision(state, { approver: who.login, via: 'slack' });
   if (refusal) return tellEphemerally(click.respond, deps.logger, `:no_entry: You can't deny this request: ${refusal.message}`);
-  if (!state) return tellEphemerally(click.respond, deps.logger, ':warning: Gatehouse could not read this request just now. Please try again in a moment.');
   const opened = state;
   await safely(deps.logger, 'views.open (deny)', async () => {
     try {

@@ -7,21 +7,15 @@ import { ActionId } from '../../../activities/slack-messages';
 import { checkExtend } from '../../../workflows/access-request/state';
 import type { SlackDeps } from '../deps';
 import { extendModal, extensionChoices } from '../modals';
-import { refusalText, safely, tellEphemerally } from '../replies';
-import { whoAndWhat, type Click } from './click';
-import { liveState } from './live-state';
+import { safely, tellEphemerally } from '../replies';
+import type { Click } from './click';
+import { clickedRequest } from './live-state';
 
 export async function onExtend(deps: SlackDeps, click: Click): Promise<void> {
   await click.ack();
-  const who = await whoAndWhat(deps, click);
-  if (!who) return;
-  let state;
-  try {
-    state = await liveState(deps, who.meta.requestId);
-  } catch (err) {
-    return tellEphemerally(click.respond, deps.logger, refusalText('extend this grant', err));
-  }
-  if (!state) return tellEphemerally(click.respond, deps.logger, ':warning: Gatehouse could not read this request just now. Please try again in a moment.');
+  const clicked = await clickedRequest(deps, click, 'extend this grant');
+  if (!clicked) return;
+  const { who, state } = clicked;
   const choices = extensionChoices(state);
   // The validator's rule, on the smallest choice (or on any extension when none is left).
   const refusal = checkExtend(state, { actor: who.login, durationMs: choices[0] ?? 1, via: 'slack' });
