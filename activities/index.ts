@@ -14,6 +14,7 @@ import {
   expiryWarningMessage,
   grantActiveMessage,
   loginsIn,
+  slackLiteral,
   type ApprovalMessageFacts,
 } from './slack-messages';
 
@@ -137,7 +138,8 @@ export function createActivities(deps: ActivityDeps) {
       let body: { text: string; blocks?: unknown[] };
       if (n.kind === 'granted') body = grantActiveMessage(input.requestId, n.resourceName, n.expiresAt);
       else if (n.kind === 'warning') body = expiryWarningMessage(input.requestId, n.resourceName, n.expiresAt);
-      else body = { text: n.text };
+      // Sentences of Gatehouse's own that quote people's words (an end reason, a denial).
+      else body = { text: slackLiteral(n.text) };
       await dm(input.requester, body);
     },
 

@@ -67,11 +67,20 @@ export interface SlackMessage {
   blocks?: unknown[];
 }
 
+export interface SlackPerson {
+  email: string | null;
+  teamId: string;
+  deleted: boolean;
+  isBot: boolean;
+  /** A multi- or single-channel guest. */
+  isGuest: boolean;
+}
+
 export interface SlackPort {
   /** The Slack user id for an e-mail address, or null when nobody has it. */
   lookupUserIdByEmail(email: string): Promise<string | null>;
-  /** The e-mail of a Slack user, or null. */
-  getUserEmail(slackUserId: string): Promise<string | null>;
+  /** What Gatehouse needs to know of a Slack user before trusting a click, or null when unknown. */
+  getPerson(slackUserId: string): Promise<SlackPerson | null>;
   /** Opens (or reuses) the DM channel with a user. */
   openDirectMessage(slackUserId: string): Promise<string>;
   postMessage(message: SlackMessage): Promise<SlackMessageRef>;
@@ -105,6 +114,8 @@ export interface AuditEvent {
   resource: string;
   at: string;
   details?: Record<string, unknown>;
+  /** Set by the store when read back: the order of recording (exports resume after it). */
+  storeSeq?: number;
 }
 
 export interface AuditPort {

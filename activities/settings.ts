@@ -12,6 +12,45 @@ const optional = z
   .transform((v) => (v && v.trim() ? v.trim() : undefined));
 const optionalUrl = optional.pipe(z.url().optional());
 
+/** What an API token may do (SPEC §13). */
+export const API_SCOPES = ['requests:create', 'requests:read', 'requests:decide', 'temporary-accounts', 'audit:read', 'admin'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+/** Least privilege: a token without a scope list may file and read requests, nothing more. */
+export const DEFAULT_API_SCOPES: readonly ApiScope[] = ['requests:create', 'requests:read'];
+
+export interface ApiToken {
+  /** Recorded as the caller on every action (`via: "http:<name>"`). */
+  name: string;
+  scopes: ReadonlySet<ApiScope>;
+}
+
+const isScope = (s: string): s is ApiScope => (API_SCOPES as readonly string[]).includes(s);
+
+/** `name:token[:scope+scope…]`, comma-separated → token → { name, scopes }, with every problem found. */
+export function parseApiTokens(text: string): { tokens: Map<string, ApiToken>; problems: string[] } {
+  const tokens = new Map<string, ApiToken>();
+  const problems: string[] = [];
+  const names = new Set<string>();
+  for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+    // Scopes hold colons themselves (requests:create): only the first two split.
+    const [name = '', token = '', ...rest] = entry.split(':').map((p) => p.trim());
+    const scopeList = rest.length ? rest.join(':') : undefined;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name) || !token) {
+      problems.push('expected name:token[:scope+scope…], comma-separated (names: letters, digits, . _ -; tokens without ":")');
+      continue;
+    }
+    if (token.length < 16) problems.push(`the token of ${name} is shorter than 16 characters`);
+    if (names.has(name)) problems.push(`the token name ${name} is used twice`);
+    names.add(name);
+    const scopes = scopeList === undefined ? [...DEFAULT_API_SCOPES] : scopeList.split('+').map((x) => x.trim());
+    const unknown = scopes.filter((x) => !isScope(x));
+    if (unknown.length) problems.push(`the token of ${name} has unknown scopes ${unknown.join(', ')} (known: ${API_SCOPES.join(', ')})`);
+    if (scopes.length === 0 || scopeList === '') problems.push(`the token of ${name} has an empty scope list`);
+    tokens.set(token, { name, scopes: new Set(scopes.filter(isScope)) });
+  }
+  return { tokens, problems };
+}
+
 const baseSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -22,23 +61,21 @@ const baseSchema = z
     TEMPORAL_TLS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
     TEMPORAL_UI_URL: z.url().default('http://127.0.0.1:8233'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    /** `name:token[:scope+scope…]`, comma-separated (SPEC §13); see parseApiTokens. */
     GATEHOUSE_API_TOKENS: optional.transform((v, ctx) => {
-      const tokens = new Map<string, string>();
-      for (const pair of (v ?? '').split(',').filter(Boolean)) {
-        const i = pair.indexOf(':');
-        const name = pair.slice(0, i).trim();
-        const token = pair.slice(i + 1).trim();
-        if (i <= 0 || !token) ctx.addIssue({ code: 'custom', message: 'expected name:token,name:token' });
-        else if (token.length < 16) ctx.addIssue({ code: 'custom', message: `the token of ${name} is shorter than 16 characters` });
-        else tokens.set(token, name);
-      }
+      const { tokens, problems } = parseApiTokens(v ?? '');
+      for (const message of problems) ctx.addIssue({ code: 'custom', message });
       return tokens;
     }),
+    /** Set by `npm run dev` only: the one switch for emulators, fakes, the dev token and dev secrets. */
+    GATEHOUSE_DEV_MODE: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
+    /** Requests per minute one caller (token, person or Okta client) may make to /v1; 0 turns the limit off. */
+    GATEHOUSE_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
     GATEHOUSE_PUBLIC_URL: optionalUrl,
     GATEHOUSE_POLICY: z.string().default('config/policy.yaml'),
     /** Tests run isolated workers on their own queue; production keeps the default. */
     GATEHOUSE_TASK_QUEUE: z.string().default('gatehouse'),
-    /** Dev only: run on in-process fakes of Okta/Slack/Jira when no emulator or real system is configured. */
+    /** Dev mode only: run on in-process fakes of Okta/Slack/Jira when no emulator or real system is configured. */
     GATEHOUSE_FAKES: z.enum(['0', '1']).default('0').transform((v) => v === '1'),
     /** The audit store: PostgreSQL when set (postgres://user:pass@host:5432/db), else the SQLite file below. */
     DATABASE_URL: optional.pipe(z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// URL').optional()),
@@ -66,6 +103,8 @@ const baseSchema = z
     GATEHOUSE_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
     GATEHOUSE_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(1).optional(),
     GATEHOUSE_ACTIVITY_TASK_POLLERS: z.coerce.number().int().min(1).optional(),
+    /** How long a draining worker may take before it is stopped by force (ms). */
+    GATEHOUSE_WORKER_SHUTDOWN_FORCE_MS: z.coerce.number().int().min(1000).default(30_000),
     /** Milliseconds; the SDK default is 10 s. */
     GATEHOUSE_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
     /** Every this many ms the worker logs a `worker stats` line (RSS, heap, cached workflows); 0 = off. */
@@ -78,6 +117,8 @@ const baseSchema = z
     SLACK_BOT_TOKEN: optional,
     SLACK_SIGNING_SECRET: optional,
     SLACK_API_URL: optionalUrl,
+    /** The workspace (T…) whose clicks and commands are accepted; any other is refused. */
+    SLACK_TEAM_ID: optional.pipe(z.string().regex(/^[TE][A-Z0-9_]+$/, 'a Slack team id like T012AB3CD').optional()),
     JIRA_HOST: optionalUrl,
     JIRA_EMAIL: optional,
     JIRA_API_TOKEN: optional,
@@ -94,10 +135,47 @@ function crossChecks(s: Record<string, unknown>): { path: string; message: strin
   need(has('OKTA_ORG_URL') && !has('OKTA_CLIENT_ID'), ['OKTA_API_TOKEN'], 'with OKTA_ORG_URL (or set OKTA_CLIENT_ID + OKTA_PRIVATE_KEY)');
   need(has('OKTA_CLIENT_ID'), ['OKTA_ORG_URL', 'OKTA_PRIVATE_KEY'], 'for OAuth with OKTA_CLIENT_ID');
   need(has('SLACK_BOT_TOKEN'), ['SLACK_SIGNING_SECRET'], 'with SLACK_BOT_TOKEN');
+  need(has('SLACK_BOT_TOKEN') && s.NODE_ENV === 'production', ['SLACK_TEAM_ID'], 'with SLACK_BOT_TOKEN in production (the one workspace whose clicks count)');
   need(has('JIRA_HOST') || has('JIRA_API_TOKEN'), ['JIRA_HOST', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_PROJECT_KEY'], 'for Jira');
   if (s.NODE_ENV === 'production') {
-    need(true, ['OKTA_ORG_URL', 'SLACK_BOT_TOKEN', 'JIRA_HOST', 'GATEHOUSE_API_TOKENS'], 'in production');
-    if (s.GATEHOUSE_FAKES === '1') issues.push({ path: 'GATEHOUSE_FAKES', message: 'fakes are for development only' });
+    need(true, ['OKTA_ORG_URL', 'SLACK_BOT_TOKEN', 'JIRA_HOST', 'GATEHOUSE_API_TOKENS', 'DATABASE_URL'], 'in production');
+    if (s.GATEHOUSE_DEV_MODE === '1') issues.push({ path: 'GATEHOUSE_DEV_MODE', message: 'dev mode is never on in production' });
+  }
+  if (s.GATEHOUSE_DEV_MODE !== '1') issues.push(...outsideDevMode(s));
+  return issues;
+}
+
+/** Values only dev mode may use: they are printed in the README or made up by `npm run dev`. */
+export const DEV_VALUES: Readonly<Record<string, readonly string[]>> = {
+  SLACK_SIGNING_SECRET: ['dev-signing-secret'],
+  SLACK_BOT_TOKEN: ['xoxb-dev-token'],
+  OKTA_API_TOKEN: ['dev-okta-token', 'dev'],
+  JIRA_API_TOKEN: ['dev-jira-token'],
+};
+const VENDOR_URLS = ['OKTA_ORG_URL', 'OKTA_OIDC_ISSUER', 'SLACK_API_URL', 'JIRA_HOST', 'GATEHOUSE_PUBLIC_URL', 'TEMPORAL_UI_URL'];
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[::1\])$/;
+
+/**
+ * Fail closed (issue 9): a worker or API started any other way than `npm run dev` refuses fakes,
+ * dev secrets and plain-http URLs to anything but this machine.
+ */
+function outsideDevMode(s: Record<string, unknown>): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  if (s.GATEHOUSE_FAKES === '1') issues.push({ path: 'GATEHOUSE_FAKES', message: 'in-process fakes exist for `npm run dev` only' });
+  for (const [name, values] of Object.entries(DEV_VALUES)) {
+    if (typeof s[name] === 'string' && values.includes((s[name] as string).trim())) issues.push({ path: name, message: 'a development value: set the real one' });
+  }
+  const tokens = typeof s.GATEHOUSE_API_TOKENS === 'string' ? s.GATEHOUSE_API_TOKENS : '';
+  if (/(^|[:,])\s*ghdev_/.test(tokens)) issues.push({ path: 'GATEHOUSE_API_TOKENS', message: 'holds the dev-mode token (ghdev_…): make new tokens' });
+  for (const name of VENDOR_URLS) {
+    const value = typeof s[name] === 'string' ? (s[name] as string).trim() : '';
+    if (!value) continue;
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) issues.push({ path: name, message: `plain http to ${url.hostname}: use https (http is allowed only to this machine)` });
+    } catch {
+      // the schema reports an unparsable URL
+    }
   }
   return issues;
 }

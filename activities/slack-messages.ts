@@ -40,6 +40,19 @@ export function slackTime(iso: string): string {
 /** "14:05 UTC": the same time as plain text, for notification texts. */
 export const utcTime = (iso: string): string => `${new Date(iso).toISOString().slice(11, 16)} UTC`;
 
+/**
+ * Text a person wrote (a justification, a deny reason, a comment) as Slack shows it literally:
+ * `&`, `<` and `>` escaped, so `<!here>`, `<@U…>` and `<https://evil|a trusted link>` stay text;
+ * and `@channel`, `@here`, `@everyone` broken with a zero-width joiner so no client pings anyone.
+ */
+export function slackLiteral(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/@(channel|here|everyone)\b/gi, '@\u200d$1');
+}
+
 const LOGIN = /[^\s<>|*@()]+@[^\s<>|*()]+\.[A-Za-z]{2,}/g;
 
 /**
@@ -61,7 +74,7 @@ export function approvalRequestMessage(f: ApprovalMessageFacts, mentions: Record
   const head = `${f.reminder ? ':alarm_clock: Reminder: ' : ''}${who} requests *${f.resourceName}* (\`${f.resource}\`) for *${formatDuration(f.durationMs)}*`;
   const lines = [
     head,
-    `*Why:* ${f.justification?.trim() || '_no justification given_'}`,
+    `*Why:* ${f.justification?.trim() ? slackLiteral(f.justification.trim()) : '_no justification given_'}`,
     `*Step:* ${f.step} of ${f.steps}${f.jiraUrl ? `   *Ticket:* <${f.jiraUrl}|${f.jiraKey ?? 'Jira'}>` : ''}`,
   ];
   return {
@@ -84,12 +97,13 @@ export function approvalRequestMessage(f: ApprovalMessageFacts, mentions: Record
 /** The approval message once decided: same facts, the outcome instead of the buttons. */
 export function decidedApprovalMessage(f: ApprovalMessageFacts, outcome: string, mentions: Record<string, string> = {}): { text: string; blocks: unknown[] } {
   // The notification text keeps logins; the blocks mention people, so Slack shows their names.
-  const text = `${f.requester} → ${f.resource} for ${formatDuration(f.durationMs)}: ${outcome}`;
+  const text = `${f.requester} → ${f.resource} for ${formatDuration(f.durationMs)}: ${slackLiteral(outcome)}`;
   return {
     text,
     blocks: [
-      section(`${withMentions(f.requester, mentions)} requested *${f.resourceName}* (\`${f.resource}\`) for *${formatDuration(f.durationMs)}*\n*Why:* ${f.justification?.trim() || '_none_'}`),
-      section(withMentions(outcome, mentions)),
+      section(`${withMentions(f.requester, mentions)} requested *${f.resourceName}* (\`${f.resource}\`) for *${formatDuration(f.durationMs)}*\n*Why:* ${f.justification?.trim() ? slackLiteral(f.justification.trim()) : '_none_'}`),
+      // The outcome carries a deny reason: literal first, then logins become mentions.
+      section(withMentions(slackLiteral(outcome), mentions)),
       { type: 'context', elements: [{ type: 'mrkdwn', text: `Request \`${f.requestId}\`` }] },
     ],
   };

@@ -8,11 +8,15 @@ import express from 'express';
 import type { Client } from '@temporalio/client';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { rateLimit } from 'express-rate-limit';
 import type { Policy } from '../activities/policy/schema';
 import type { OktaPort } from '../activities/ports';
 import { createRequestService, type RequestService } from './access-requests';
-import { bearerAuth } from './auth';
-import { errorMiddleware, notFoundRoute } from './errors';
+import type { ApiToken } from '../activities/settings';
+import { authenticate, callerKey, callerOf, type OktaTokenVerifier } from './auth';
+import { refuseBadText } from './input-guard';
+import { createPeople } from './people';
+import { errorMiddleware, HttpError, notFoundRoute, sendError } from './errors';
 import { createHttpMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { auditRouter, type AuditReader } from './routes/audit';
@@ -26,8 +30,12 @@ export interface ApiDeps {
   /** The current policy (read per request, so a reload applies to new requests). */
   policy: () => Policy;
   okta: OktaPort;
-  /** token → caller name (GATEHOUSE_API_TOKENS). */
-  tokens: Map<string, string>;
+  /** token → { name, scopes } (GATEHOUSE_API_TOKENS). */
+  tokens: Map<string, ApiToken>;
+  /** Okta-issued access tokens (JWTs), when OKTA_OIDC_ISSUER is set. */
+  oktaTokens?: OktaTokenVerifier;
+  /** Requests per minute per caller on /v1 (0 = no limit; default 600). */
+  rateLimitPerMinute?: number;
   /** Temporal Web UI base, e.g. http://127.0.0.1:8233. */
   webUiUrl: string;
   namespace: string;
@@ -84,7 +92,10 @@ export function createApp(deps: ApiDeps): express.Application {
           remoteAddress: req.remoteAddress,
         }),
       },
-      customProps: (_req, res) => ({ caller: (res as express.Response).locals?.caller }),
+      customProps: (_req, res) => {
+        const caller = (res as express.Response).locals?.caller;
+        return { caller: caller ? callerKey(caller) : undefined };
+      },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
     }),
   );
@@ -98,6 +109,8 @@ export function createApp(deps: ApiDeps): express.Application {
     pageTokenKey: deps.pageTokenKey ?? createHash('sha256').update(`gatehouse page tokens\n${[...deps.tokens.keys()].sort().join('\n')}`).digest(),
   });
 
+  const people = createPeople(deps.okta);
+
   // Raw-body consumers (Slack Bolt at /slack/events, Okta hooks) mount here, before any parser.
   deps.beforeParsers?.(app, service);
 
@@ -109,9 +122,12 @@ export function createApp(deps: ApiDeps): express.Application {
 
   const v1 = express.Router();
   // Auth first: an unauthenticated body is never parsed.
-  v1.use(bearerAuth(deps.tokens));
+  v1.use(authenticate({ tokens: deps.tokens, okta: deps.oktaTokens, people }));
+  // One integration must not spend the Okta org's rate limit that revocations need.
+  if ((deps.rateLimitPerMinute ?? 600) > 0) v1.use(perCallerRateLimit(deps.rateLimitPerMinute ?? 600));
   v1.use(express.json({ limit: '64kb' }));
-  v1.use('/requests', requestsRouter(deps, service));
+  v1.use(refuseBadText);
+  v1.use('/requests', requestsRouter(deps, service, people));
   v1.use('/resources', resourcesRouter(deps));
   v1.use('/audit', auditRouter(deps.audit));
   v1.use(notFoundRoute);
@@ -120,4 +136,19 @@ export function createApp(deps: ApiDeps): express.Application {
   app.use(notFoundRoute);
   app.use(errorMiddleware);
   return app;
+}
+
+/** 429 with Retry-After once a caller (token, person or Okta client) passes its per-minute budget. */
+function perCallerRateLimit(perMinute: number): express.RequestHandler {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: perMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => callerKey(callerOf(res)),
+    handler: (_req, res, _next, options) => {
+      const retryAfterS = Number(res.getHeader('Retry-After')) || Math.ceil(options.windowMs / 1000);
+      sendError(res, new HttpError(429, 'rate_limited', `more than ${perMinute} requests in a minute from this caller; slow down`, [], {}, retryAfterS));
+    },
+  });
 }

@@ -3,8 +3,8 @@
  * `{ "error": { "code", "message", "details" } }` with the matching status, and ONE middleware
  * maps what routes throw (STYLE rule 10). Bad input is never a 500.
  */
-import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { Rejection, type RejectionType } from '../workflows/access-request/errors';
@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'beyond_policy'
+  | 'insufficient_scope'
+  | 'rate_limited'
   | 'payload_too_large'
+  | 'unsupported_media_type'
   | 'unavailable'
   | 'internal';
 
@@ -28,6 +31,8 @@ export class HttpError extends Error {
     readonly details: unknown[] = [],
     /** Extra top-level fields of the error object (e.g. the conflicting `requestId`). */
     readonly extra: Record<string, unknown> = {},
+    /** Sent as `Retry-After` (seconds) with a 429 or 503. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'HttpError';
@@ -67,14 +72,19 @@ export function toHttpError(err: unknown): HttpError | null {
       err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
     );
   }
-  // body-parser: malformed JSON, wrong charset, too large…
-  const bodyError = err as { type?: string; status?: number; expose?: boolean; message?: string };
-  if (bodyError && typeof bodyError.type === 'string' && typeof bodyError.status === 'number' && bodyError.expose) {
-    if (bodyError.type === 'entity.parse.failed') return new HttpError(400, 'validation_failed', 'malformed JSON in the request body');
-    if (bodyError.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'the request body is too large');
-    if (bodyError.status >= 400 && bodyError.status < 500) return new HttpError(bodyError.status, 'validation_failed', bodyError.message ?? 'bad request body');
+  // body-parser (malformed JSON, a body that is not the encoding it claims, wrong charset, too
+  // large) and the router (a malformed % escape in the path): their 4xx stay 4xx.
+  const clientError = err as { type?: string; status?: number; expose?: boolean; message?: string; name?: string };
+  if (clientError && typeof clientError.status === 'number' && clientError.status >= 400 && clientError.status < 500) {
+    if (clientError.type === 'entity.parse.failed') return new HttpError(400, 'validation_failed', 'malformed JSON in the request body');
+    if (clientError.status === 413) return new HttpError(413, 'payload_too_large', 'the request body is too large');
+    if (clientError.status === 415) return new HttpError(415, 'unsupported_media_type', clientError.expose ? String(clientError.message) : 'unsupported content encoding or charset');
+    const message = clientError.name === 'URIError' ? 'malformed percent-encoding in the URL' : clientError.expose ? `bad request: ${String(clientError.message)}` : 'bad request';
+    return new HttpError(400, 'validation_failed', message);
   }
   if (err instanceof WorkflowNotFoundError) return notFound('request');
+  const down = unavailability(err);
+  if (down) return down;
   const rejection = rejectionOf(err);
   if (rejection) {
     const [status, code] = REJECTION_STATUS[rejection];
@@ -86,13 +96,35 @@ export function toHttpError(err: unknown): HttpError | null {
   return null;
 }
 
+/**
+ * A dependency that is down is 503 with Retry-After, never 500: Temporal unreachable (gRPC
+ * UNAVAILABLE, deadline), or an Okta/Slack/Jira/Mail call the adapter classified as temporary.
+ */
+function unavailability(err: unknown): HttpError | null {
+  const grpc = isGrpcServiceError(err) ? err : err instanceof ServiceError && isGrpcServiceError(err.cause) ? err.cause : undefined;
+  // 4 DEADLINE_EXCEEDED, 8 RESOURCE_EXHAUSTED, 14 UNAVAILABLE
+  if (grpc && [4, 8, 14].includes(grpc.code)) return new HttpError(503, 'unavailable', 'Temporal is not reachable just now; retry shortly', [], {}, 5);
+  if (err instanceof ApplicationFailure && /^(Okta|Slack|Jira|Mail)(Unavailable|RateLimited|AuthFailed)$/.test(err.type ?? '')) {
+    const system = /^(Okta|Slack|Jira|Mail)/.exec(err.type!)![1];
+    const retryAfterS = err.nextRetryDelay ? Math.max(1, Math.ceil(Number(err.nextRetryDelay) / 1000)) : 5;
+    return new HttpError(503, 'unavailable', `${system} is not answering just now; retry shortly`, [{ system }], {}, Number.isFinite(retryAfterS) ? retryAfterS : 5);
+  }
+  return null;
+}
+
 export const errorBody = (e: HttpError) => ({ error: { code: e.code, message: e.message, details: e.details, ...e.extra } });
+
+/** Sends an HttpError (with Retry-After when it has one). */
+export function sendError(res: Response, e: HttpError): void {
+  if (e.retryAfterS !== undefined) res.setHeader('Retry-After', String(e.retryAfterS));
+  res.status(e.status).json(errorBody(e));
+}
 
 /** The one error middleware. Anything unmapped is logged with the request id and answered 500. */
 export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   const mapped = toHttpError(err);
   if (mapped) {
-    res.status(mapped.status).json(errorBody(mapped));
+    sendError(res, mapped);
     return;
   }
   req.log?.error({ err }, 'unhandled error');

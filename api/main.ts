@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import { loadPolicy, PolicyError } from '../activities/policy/load';
-import { loadSettings, SettingsError, type Settings } from '../activities/settings';
+import { API_SCOPES, loadSettings, SettingsError, type ApiToken, type Settings } from '../activities/settings';
 import { describeAuditStore, openAuditStore } from '../activities/audit/store';
 import { createApp } from './app';
 import { buildOktaPort } from './deps';
@@ -24,12 +24,19 @@ function loadOrExit<T>(load: () => T, known: new (...args: never[]) => Error): T
   }
 }
 
-/** Configured tokens; in development without any, a fresh one that is printed once. */
-function apiTokens(settings: Settings, logger: pino.Logger): Map<string, string> {
-  if (settings.GATEHOUSE_API_TOKENS.size > 0 || settings.NODE_ENV === 'production') return settings.GATEHOUSE_API_TOKENS;
-  const token = `dev:${randomBytes(16).toString('hex')}`;
-  logger.warn({ devToken: token }, `no GATEHOUSE_API_TOKENS: use "Authorization: Bearer ${token}" (development only)`);
-  return new Map([[token, 'dev']]);
+/**
+ * The configured tokens. Only dev mode may run without any: it then makes one with every scope
+ * and prints it. Anywhere else an API without tokens refuses to start.
+ */
+function apiTokens(settings: Settings, logger: pino.Logger): Map<string, ApiToken> {
+  if (settings.GATEHOUSE_API_TOKENS.size > 0) return settings.GATEHOUSE_API_TOKENS;
+  if (!settings.GATEHOUSE_DEV_MODE) {
+    console.error('Invalid configuration (see .env.example):\n  - GATEHOUSE_API_TOKENS: required (name:token[:scope+scope…]); only `npm run dev` makes one');
+    process.exit(1);
+  }
+  const token = `ghdev_${randomBytes(20).toString('hex')}`;
+  logger.warn(`no GATEHOUSE_API_TOKENS: use "Authorization: Bearer ${token}" (dev mode only; every scope)`);
+  return new Map([[token, { name: 'dev', scopes: new Set(API_SCOPES) }]]);
 }
 
 async function main(): Promise<void> {
@@ -37,10 +44,14 @@ async function main(): Promise<void> {
   const logger = pino({ level: settings.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] });
   const policy = loadOrExit(() => loadPolicy(settings.GATEHOUSE_POLICY), PolicyError);
   const okta = buildOktaPort(settings);
-  // The audit store: SQLite under .data/ or PostgreSQL (DATABASE_URL), migrated at start-up.
-  const audit = openAuditStore(settings);
-  await audit.migrate();
-  logger.info({ auditStore: describeAuditStore(settings) }, 'audit store ready');
+  // The audit store, read-only (SQLite under .data/ or PostgreSQL, DATABASE_URL): the worker migrates
+  // and writes it; the API only reads, so it may run on a read-only database role. Until the worker
+  // has migrated it, /readyz and /v1/audit answer 503.
+  const audit = openAuditStore(settings, { readOnly: true });
+  await audit.migrate().then(
+    () => logger.info({ auditStore: describeAuditStore(settings) }, 'audit store ready'),
+    (err: unknown) => logger.warn({ auditStore: describeAuditStore(settings), err: err instanceof Error ? err.message : String(err) }, 'audit store not ready yet'),
+  );
 
   const connection = await Connection.connect({
     address: settings.TEMPORAL_ADDRESS,
@@ -55,6 +66,7 @@ async function main(): Promise<void> {
     policy: () => policy,
     okta,
     tokens: apiTokens(settings, logger),
+    rateLimitPerMinute: settings.GATEHOUSE_RATE_LIMIT,
     webUiUrl: settings.TEMPORAL_UI_URL,
     namespace: settings.TEMPORAL_NAMESPACE,
     logger,
@@ -67,6 +79,7 @@ async function main(): Promise<void> {
               botToken: settings.SLACK_BOT_TOKEN!,
               signingSecret: settings.SLACK_SIGNING_SECRET!,
               apiUrl: settings.SLACK_API_URL,
+              teamId: settings.SLACK_TEAM_ID,
               service,
               policy: () => policy,
               okta,

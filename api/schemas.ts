@@ -3,13 +3,17 @@ import { z } from 'zod';
 import { durationSchema } from '../activities/policy/schema';
 import { REQUEST_STATUSES } from '../workflows/access-request/types';
 
-/** An Okta login. No quotes or spaces: it also goes into visibility queries. Compared lower-case. */
+/**
+ * An Okta login (or a short name Okta resolves). No quotes, spaces or control characters: it also
+ * goes into visibility queries. Compared lower-case.
+ */
 export const loginSchema = z
   .string()
   .trim()
   .min(1)
   .max(254)
-  .regex(/^[^\s"'\\`]+$/, 'not a valid login')
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  .regex(/^[^\s"'\\`\u0000-\u001f\u007f]+$/, 'not a valid login')
   .transform((s) => s.toLowerCase());
 
 /** The shape of policy resource keys (activities/policy/schema.ts). */
@@ -17,19 +21,21 @@ export const resourceKeySchema = z.string().trim().min(1).max(100).regex(/^[a-z0
 
 const text = (max: number) => z.string().trim().max(max);
 
+// The person fields are optional: an Okta person token acts as its own person (and may omit
+// them); a static token must name the person (api/auth.ts actingPerson).
 export const createRequestBody = z.strictObject({
-  requester: loginSchema,
+  requester: loginSchema.optional(),
   resource: resourceKeySchema,
   duration: durationSchema.optional(),
   justification: text(2000).optional(),
   idempotencyKey: z.string().trim().min(1).max(200).optional(),
 });
 
-export const approveBody = z.strictObject({ approver: loginSchema, comment: text(2000).optional() });
-export const denyBody = z.strictObject({ approver: loginSchema, reason: text(2000).optional() });
-export const extendBody = z.strictObject({ actor: loginSchema, duration: durationSchema });
-export const revokeBody = z.strictObject({ actor: loginSchema, reason: text(2000).optional() });
-export const cancelBody = z.strictObject({ actor: loginSchema });
+export const approveBody = z.strictObject({ approver: loginSchema.optional(), comment: text(2000).optional() });
+export const denyBody = z.strictObject({ approver: loginSchema.optional(), reason: text(2000).optional() });
+export const extendBody = z.strictObject({ actor: loginSchema.optional(), duration: durationSchema });
+export const revokeBody = z.strictObject({ actor: loginSchema.optional(), reason: text(2000).optional() });
+export const cancelBody = z.strictObject({ actor: loginSchema.optional() });
 
 export const listRequestsQuery = z.strictObject({
   status: z.enum(REQUEST_STATUSES).optional(),

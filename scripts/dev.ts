@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadPolicy, PolicyError } from '../activities/policy/load';
-import { configuredSystems, loadSettings, SettingsError, type Settings } from '../activities/settings';
+import { API_SCOPES, configuredSystems, loadSettings, SettingsError, type Settings } from '../activities/settings';
 import { findTemporalCli } from './temporal-cli';
 
 const ROOT = join(__dirname, '..');
@@ -39,7 +39,12 @@ function humanize(line: string): string {
 const children: { name: Name; child: ChildProcess }[] = [];
 let stopping = false;
 
-function start(name: Name, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+/**
+ * Starts a child process. A worker that dies is started again (a worker that stopped on its own
+ * exits non-zero so that someone restarts it; in dev mode that is us); any other child dying
+ * stops everything.
+ */
+function start(name: Name, script: string, env: NodeJS.ProcessEnv, restarts: number[] = []): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   // Multi-line messages (webpack's bundle report) are cut to their first line.
   const pipe = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(name, humanize(l).split('\n')[0]!));
@@ -47,6 +52,14 @@ function start(name: Name, script: string, env: NodeJS.ProcessEnv): ChildProcess
   child.stderr!.on('data', pipe);
   child.on('exit', (code, signal) => {
     if (stopping) return;
+    const recent = restarts.filter((at) => Date.now() - at < 60_000);
+    if (name === 'worker' && recent.length < 5) {
+      say('dev', `worker exited (${signal ?? code}); starting a new one (restart ${recent.length + 1} in the last minute)`);
+      const entry = children.findIndex((c) => c.child === child);
+      if (entry >= 0) children.splice(entry, 1);
+      setTimeout(() => !stopping && start(name, script, env, [...recent, Date.now()]), 1000);
+      return;
+    }
     say('dev', `${name} exited (${signal ?? code}); stopping everything`);
     void shutdown(1);
   });
@@ -88,13 +101,14 @@ async function shutdown(code: number): Promise<never> {
   process.exit(code);
 }
 
+/** The configured tokens, or the dev token (kept in .data/dev-token), which holds every scope. */
 function devToken(settings: Settings): { tokens: string; token: string } {
   const first = [...settings.GATEHOUSE_API_TOKENS.keys()][0];
   if (first) return { tokens: process.env.GATEHOUSE_API_TOKENS!, token: first };
   const file = join(DATA, 'dev-token');
   const token = existsSync(file) ? readFileSync(file, 'utf8').trim() : `ghdev_${randomBytes(20).toString('hex')}`;
   writeFileSync(file, token, { mode: 0o600 });
-  return { tokens: `dev:${token}`, token };
+  return { tokens: `dev:${token}:${API_SCOPES.join('+')}`, token };
 }
 
 async function main() {
@@ -102,12 +116,14 @@ async function main() {
   process.on('SIGTERM', () => void shutdown(0));
   mkdirSync(DATA, { recursive: true });
 
+  process.env.GATEHOUSE_DEV_MODE = '1';
   const settings = loadSettings();
   loadPolicy(settings.GATEHOUSE_POLICY); // a broken policy stops dev mode before anything starts
   const port = settings.PORT;
   const apiUrl = `http://127.0.0.1:${port}`;
   const { tokens, token } = devToken(settings);
-  const env: NodeJS.ProcessEnv = { GATEHOUSE_API_TOKENS: tokens, GATEHOUSE_PUBLIC_URL: settings.GATEHOUSE_PUBLIC_URL ?? apiUrl };
+  // Dev mode is the one place emulators, fakes, the dev token and dev secrets are allowed (issue 9).
+  const env: NodeJS.ProcessEnv = { GATEHOUSE_DEV_MODE: '1', GATEHOUSE_API_TOKENS: tokens, GATEHOUSE_PUBLIC_URL: settings.GATEHOUSE_PUBLIC_URL ?? apiUrl };
 
   // 1. Temporal: the dev server unless TEMPORAL_ADDRESS points elsewhere or one already answers.
   const address = settings.TEMPORAL_ADDRESS;
@@ -128,7 +144,7 @@ async function main() {
     const signingSecret = settings.SLACK_SIGNING_SECRET ?? 'dev-signing-secret';
     start('emulators', 'emulators/main.ts', { GATEHOUSE_EMULATE: emulate.join(','), GATEHOUSE_SLACK_EVENTS_URL: `${apiUrl}/slack/events`, SLACK_SIGNING_SECRET: signingSecret });
     if (emulate.includes('okta')) Object.assign(env, { OKTA_ORG_URL: 'http://127.0.0.1:4010', OKTA_API_TOKEN: 'dev-okta-token' });
-    if (emulate.includes('slack')) Object.assign(env, { SLACK_BOT_TOKEN: 'xoxb-dev-token', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: 'http://127.0.0.1:4020/api/' });
+    if (emulate.includes('slack')) Object.assign(env, { SLACK_BOT_TOKEN: 'xoxb-dev-token', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: 'http://127.0.0.1:4020/api/', SLACK_TEAM_ID: 'T_GATEHOUSE' });
     if (emulate.includes('jira')) Object.assign(env, { JIRA_HOST: 'http://127.0.0.1:4030', JIRA_EMAIL: 'gatehouse@example.com', JIRA_API_TOKEN: 'dev-jira-token', JIRA_PROJECT_KEY: 'GATE' });
     const urls = { okta: 'http://127.0.0.1:4010/_emulator/state', slack: 'http://127.0.0.1:4020/_emulator/state', jira: 'http://127.0.0.1:4030/_emulator/state' };
     for (const s of emulate) await waitUntil(`the ${s} emulator`, httpOk(urls[s]));

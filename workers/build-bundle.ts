@@ -2,8 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleOptions } from './workflow-code';
 
-bundleWorkflowCode({ workflowsPath: require.resolve('../workflows') }).then(({ code }) => {
+bundleWorkflowCode(bundleOptions()).then(({ code }) => {
   const out = join(__dirname, '..', 'workflow-bundle.js');
   writeFileSync(out, code);
   console.log(`wrote ${out}`);

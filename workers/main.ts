@@ -12,8 +12,10 @@ import { prepareOperations } from './operations';
 import { watchPolicy } from './policy-source';
 import { buildPorts } from './ports';
 import { connectionOptions } from './temporal-connection';
+import { workflowCode } from './workflow-code';
 
-async function main(): Promise<void> {
+/** Resolves with the exit code: 0 after a requested drain, 1 when the worker stopped on its own. */
+async function main(): Promise<number> {
   const settings = loadSettings();
   const logger = createLogger('worker', settings.LOG_LEVEL);
   const policy = watchPolicy(settings.GATEHOUSE_POLICY, logger);
@@ -28,12 +30,12 @@ async function main(): Promise<void> {
       connection,
       namespace: settings.TEMPORAL_NAMESPACE,
       taskQueue: settings.GATEHOUSE_TASK_QUEUE,
-      ...(process.env.GATEHOUSE_WORKFLOW_BUNDLE
-        ? { workflowBundle: { codePath: process.env.GATEHOUSE_WORKFLOW_BUNDLE } }
-        : { workflowsPath: require.resolve('../workflows') }),
+      ...workflowCode(process.env.GATEHOUSE_WORKFLOW_BUNDLE),
       activities: { ...createActivities({ ...ports, policy }), ...ops.activities },
       interceptors: ops.interceptors,
       shutdownGraceTime: '10 seconds',
+      // A drain that cannot finish (an activation Core refuses to complete) must not hang forever.
+      shutdownForceTime: settings.GATEHOUSE_WORKER_SHUTDOWN_FORCE_MS,
       ...tuning(settings),
     });
     logger.info({ taskQueue: settings.GATEHOUSE_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, address: settings.TEMPORAL_ADDRESS }, 'worker started');
@@ -42,11 +44,25 @@ async function main(): Promise<void> {
     const statsLogger = createLogger('worker', 'info');
     const stats = settings.GATEHOUSE_WORKER_STATS_MS > 0 ? setInterval(() => logStats(worker, statsLogger), settings.GATEHOUSE_WORKER_STATS_MS) : undefined;
     stats?.unref();
-    await worker.run();
-    if (stats) clearInterval(stats);
+    // The SDK drains on SIGINT/SIGTERM; run() also ends when the worker fails on its own.
+    let drainRequested = false;
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => (drainRequested = true));
+    try {
+      await worker.run();
+    } catch (err) {
+      logger.fatal({ err, state: worker.getState() }, 'the worker stopped unexpectedly; exiting so a supervisor restarts it');
+      return 1;
+    } finally {
+      if (stats) clearInterval(stats);
+    }
+    if (!drainRequested) {
+      logger.fatal({ state: worker.getState() }, 'the worker stopped without being asked to; exiting so a supervisor restarts it');
+      return 1;
+    }
     logger.info('worker stopped');
+    return 0;
   } finally {
-    await connection.close();
+    await connection.close().catch(() => undefined);
     await ops.close();
   }
 }
@@ -81,8 +97,11 @@ function logStats(worker: Worker, logger: ReturnType<typeof createLogger>): void
   );
 }
 
-main().catch((err) => {
-  if (err instanceof SettingsError || err instanceof PolicyError) console.error(err.message);
-  else console.error(err);
-  process.exit(1);
-});
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof SettingsError || err instanceof PolicyError) console.error(err.message);
+    else console.error(err);
+    process.exit(1);
+  },
+);

@@ -1,10 +1,11 @@
 /**
  * Builds the ports for a process from its settings: the real adapters for every system that is
- * configured, in-process fakes for the others when GATEHOUSE_FAKES=1 (development only).
+ * configured, in-process fakes for the others when GATEHOUSE_FAKES=1 (dev mode only: the settings
+ * refuse it elsewhere). The fakes and the demo directory are loaded only then, never in production.
  */
 import type pino from 'pino';
+import type * as Fakes from '../activities/fakes';
 import { openAuditStore, type AuditStore } from '../activities/audit/store';
-import { createFakePorts } from '../activities/fakes';
 import { jiraFromSettings, oktaFromSettings, slackFromSettings } from '../activities/adapters/from-settings';
 import type { Ports } from '../activities/ports';
 import { configuredSystems, SettingsError, type Settings } from '../activities/settings';
@@ -19,10 +20,10 @@ export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { a
         '  or run `npm run dev`, which starts local emulators for the missing ones.',
     );
   }
-  const fakes = createFakePorts();
-  const okta = oktaFromSettings(settings) ?? fakes.okta;
-  const slack = slackFromSettings(settings) ?? fakes.slack;
-  const jira = jiraFromSettings(settings) ?? fakes.jira;
+  const fakes = missing.length > 0 ? loadFakes().createFakePorts() : undefined;
+  const okta = oktaFromSettings(settings) ?? fakes!.okta;
+  const slack = slackFromSettings(settings) ?? fakes!.slack;
+  const jira = jiraFromSettings(settings) ?? fakes!.jira;
   for (const name of missing) logger.warn({ system: name }, `${name}: no settings, using the in-process fake (development only)`);
   return {
     okta,
@@ -31,4 +32,10 @@ export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { a
     // SQLite under .data/ by default, PostgreSQL with DATABASE_URL; migrated before the worker starts.
     audit: openAuditStore(settings),
   };
+}
+
+/** The in-process fakes (and the demo directory they read), required only when used: never in production. */
+export function loadFakes(): typeof Fakes {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../activities/fakes') as typeof Fakes;
 }

@@ -1,6 +1,6 @@
 import { ErrorCode, WebClient, type Block, type KnownBlock } from '@slack/web-api';
 import { classifyFailure } from '../errors';
-import type { SlackMessage, SlackMessageRef, SlackPort } from '../ports';
+import type { SlackMessage, SlackMessageRef, SlackPerson, SlackPort } from '../ports';
 
 export interface SlackSettings {
   botToken: string;
@@ -71,8 +71,16 @@ export class SlackAdapter implements SlackPort {
     return this.call(async () => (await this.client.users.lookupByEmail({ email })).user?.id ?? null, ['users_not_found']);
   }
 
-  async getUserEmail(slackUserId: string): Promise<string | null> {
-    return this.call(async () => (await this.client.users.info({ user: slackUserId })).user?.profile?.email ?? null, ['user_not_found']);
+  async getPerson(slackUserId: string): Promise<SlackPerson | null> {
+    const user = await this.call(async () => (await this.client.users.info({ user: slackUserId })).user ?? null, ['user_not_found']);
+    if (!user) return null;
+    return {
+      email: user.profile?.email ?? null,
+      teamId: user.team_id ?? '',
+      deleted: !!user.deleted,
+      isBot: !!user.is_bot || user.id === 'USLACKBOT',
+      isGuest: !!user.is_restricted || !!user.is_ultra_restricted,
+    };
   }
 
   async openDirectMessage(slackUserId: string): Promise<string> {

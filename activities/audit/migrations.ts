@@ -4,7 +4,7 @@
  * Each runs in a transaction; Kysely serialises concurrent runners (PostgreSQL advisory lock,
  * SQLite's single writer).
  */
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -59,6 +59,29 @@ export function migrations(engine: Engine): Record<string, Migration> {
       async down(db: Kysely<unknown>) {
         await db.schema.dropTable('reconcile_baselines').execute();
         await db.schema.dropTable('standing_members').execute();
+      },
+    },
+    '0003_store_sequence': {
+      async up(db: Kysely<unknown>) {
+        // The order events were recorded in, assigned under a row lock (PostgreSQL) or the single
+        // writer (SQLite) in the appending transaction: a commit never gets a number below one
+        // already visible, so an export resumed after N never skips a late write. (`pos`, a
+        // bigserial, is handed out before commit and can appear out of order.)
+        const big = engine === 'postgres' ? 'bigint' : 'integer';
+        await db.schema.alterTable('audit_events').addColumn('store_seq', big).execute();
+        await sql`UPDATE audit_events SET store_seq = pos`.execute(db);
+        await db.schema.createIndex('audit_events_store_seq').on('audit_events').column('store_seq').unique().execute();
+        await db.schema
+          .createTable('audit_counters')
+          .addColumn('name', 'text', (c) => c.primaryKey())
+          .addColumn('value', big, (c) => c.notNull())
+          .execute();
+        await sql`INSERT INTO audit_counters (name, value) SELECT 'events', COALESCE(MAX(pos), 0) FROM audit_events`.execute(db);
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('audit_counters').execute();
+        await db.schema.dropIndex('audit_events_store_seq').execute();
+        await db.schema.alterTable('audit_events').dropColumn('store_seq').execute();
       },
     },
   };

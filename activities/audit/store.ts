@@ -5,15 +5,18 @@
  * - Idempotent: the event id is unique, a retried append writes nothing new.
  * - Ordered: a request's trail reads in (at, seq) order; `at` is the workflow's deterministic
  *   time, which never goes backwards within a workflow, and seq breaks ties.
- * - Paged with an opaque keyset cursor over (at, seq, pos), so pages never skip or repeat rows
- *   while events are being appended.
+ * - Listings and exports follow the store sequence (`storeSeq`): the order of recording, given out
+ *   in commit order, so paging or resuming an export after a sequence number never skips a late
+ *   write and never repeats one.
+ * - A reader (the API) can run on a read-only database role: it never migrates, it waits for the
+ *   worker to have migrated.
  * - Also keeps who may be in a managed Okta group without a grant (standing members recorded at
  *   grant time, and each group's first-reconcile baseline), for drift reconciliation.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type ExpressionBuilder, type Generated, type Selectable } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type ExpressionBuilder, type Generated, type Selectable } from 'kysely';
 import { Pool } from 'pg';
 import type { AuditEvent, AuditPort } from '../ports';
 import { migrations, type Engine } from './migrations';
@@ -29,6 +32,11 @@ interface AuditEventsTable {
   at: string;
   details: string | null;
   recorded_at: string;
+  store_seq: number | string | null;
+}
+interface AuditCountersTable {
+  name: string;
+  value: number | string;
 }
 interface StandingMembersTable {
   group_id: string;
@@ -44,6 +52,7 @@ interface ReconcileBaselinesTable {
 }
 interface AuditDb {
   audit_events: AuditEventsTable;
+  audit_counters: AuditCountersTable;
   standing_members: StandingMembersTable;
   reconcile_baselines: ReconcileBaselinesTable;
 }
@@ -58,6 +67,8 @@ export interface AuditFilter {
   since?: string;
   /** Exclusive (ISO 8601). */
   until?: string;
+  /** Only events recorded after this store sequence number (resuming an export). */
+  after?: number;
 }
 
 export interface AuditPage {
@@ -74,10 +85,15 @@ export interface StandingMember {
 
 export class InvalidCursorError extends Error {}
 
+/** The schema is not (yet) at this code's version: the worker migrates it; readers wait. */
+export class AuditStoreNotReady extends Error {}
+
 export interface AuditStoreOptions {
   /** postgres://… — PostgreSQL; unset: SQLite at `sqlitePath`. */
   databaseUrl?: string;
   sqlitePath: string;
+  /** A reader never migrates and never writes (the API, possibly on a read-only database role). */
+  readOnly?: boolean;
 }
 
 const iso = (at: string): string => {
@@ -89,6 +105,7 @@ type Row = Selectable<AuditEventsTable>;
 
 function toEvent(row: Row): AuditEvent {
   return {
+    ...(row.store_seq !== null ? { storeSeq: Number(row.store_seq) } : {}),
     id: row.id,
     requestId: row.request_id,
     seq: row.seq,
@@ -100,16 +117,12 @@ function toEvent(row: Row): AuditEvent {
   };
 }
 
-interface Cursor {
-  at: string;
-  seq: number;
-  pos: number;
-}
-const encodeCursor = (row: Row): string => Buffer.from(JSON.stringify([row.at, row.seq, Number(row.pos)])).toString('base64url');
-function decodeCursor(cursor: string): Cursor {
+/** A page cursor is the store sequence number of the last event served. */
+const encodeCursor = (row: Row): string => Buffer.from(JSON.stringify({ after: Number(row.store_seq) })).toString('base64url');
+function decodeCursor(cursor: string): number {
   try {
-    const [at, seq, pos] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof at === 'string' && Number.isInteger(seq) && Number.isInteger(pos)) return { at, seq: seq as number, pos: pos as number };
+    const { after } = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { after?: unknown };
+    if (Number.isSafeInteger(after) && (after as number) >= 0) return after as number;
   } catch {
     // fall through
   }
@@ -118,10 +131,12 @@ function decodeCursor(cursor: string): Cursor {
 
 export class AuditStore implements AuditPort {
   readonly engine: Engine;
+  readonly readOnly: boolean;
   private readonly db: Kysely<AuditDb>;
   private migrated?: Promise<void>;
 
   constructor(options: AuditStoreOptions) {
+    this.readOnly = !!options.readOnly;
     if (options.databaseUrl) {
       this.engine = 'postgres';
       this.db = new Kysely<AuditDb>({
@@ -130,15 +145,35 @@ export class AuditStore implements AuditPort {
     } else {
       this.engine = 'sqlite';
       mkdirSync(dirname(options.sqlitePath), { recursive: true });
-      const database = new Database(options.sqlitePath, { timeout: 5000 });
-      // WAL: the API reads while the worker appends; several processes may share the file.
-      database.pragma('journal_mode = WAL');
-      this.db = new Kysely<AuditDb>({ dialect: new SqliteDialect({ database }) });
+      const path = options.sqlitePath;
+      const readOnly = this.readOnly;
+      // A reader opens the file once the worker has created it, read-only; a writer at once. WAL:
+      // the API reads while the worker appends; several processes may share the file.
+      let database: Database.Database | undefined;
+      const open = () => {
+        if (!database) {
+          database = new Database(path, { timeout: 5000, readonly: readOnly, fileMustExist: readOnly });
+          if (!readOnly) database.pragma('journal_mode = WAL');
+        }
+        return database;
+      };
+      if (!readOnly) open();
+      this.db = new Kysely<AuditDb>({ dialect: new SqliteDialect({ database: async () => open() }) });
     }
   }
 
-  /** Runs pending migrations once per process; every other method waits for it. */
+  /**
+   * A writer runs pending migrations once per process; every other method waits for it. A reader
+   * checks that the schema is at this code's version (and asks again next time when it is not).
+   */
   migrate(): Promise<void> {
+    if (this.readOnly) {
+      this.migrated ??= this.checkMigrated().catch((err: unknown) => {
+        this.migrated = undefined;
+        throw err;
+      });
+      return this.migrated;
+    }
     this.migrated ??= (async () => {
       const migrator = new Migrator({
         db: this.db,
@@ -162,6 +197,17 @@ export class AuditStore implements AuditPort {
     return this.migrated;
   }
 
+  private async checkMigrated(): Promise<void> {
+    const latest = Object.keys(migrations(this.engine)).sort().at(-1)!;
+    let found: unknown;
+    try {
+      found = await sql<{ name: string }>`SELECT name FROM gatehouse_migrations WHERE name = ${latest}`.execute(this.db).then((r) => r.rows[0]);
+    } catch (err) {
+      throw new AuditStoreNotReady(`the audit store is not set up yet (the worker migrates it): ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!found) throw new AuditStoreNotReady(`the audit store schema is older than ${latest}: start a worker of this version to migrate it`);
+  }
+
   async append(event: AuditEvent): Promise<void> {
     await this.appendOnce(event);
   }
@@ -175,22 +221,33 @@ export class AuditStore implements AuditPort {
       const known = await this.db.selectFrom('audit_events').select('resource').where('request_id', '=', event.requestId).where('resource', '!=', '').limit(1).executeTakeFirst();
       resource = known?.resource ?? '';
     }
-    const result = await this.db
-      .insertInto('audit_events')
-      .values({
-        id: event.id,
-        request_id: event.requestId,
-        seq: event.seq,
-        type: event.type,
-        actor: event.actor,
-        resource,
-        at: iso(event.at),
-        details: event.details === undefined ? null : JSON.stringify(event.details),
-        recorded_at: new Date().toISOString(),
-      })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .executeTakeFirst();
-    const inserted = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    const inserted = await this.db.transaction().execute(async (tx) => {
+      if (await tx.selectFrom('audit_events').select('pos').where('id', '=', event.id).executeTakeFirst()) return false;
+      // The counter row's lock is held to the commit: store sequence order is commit order.
+      const counter = await tx
+        .updateTable('audit_counters')
+        .set((eb) => ({ value: eb('value', '+', 1) }))
+        .where('name', '=', 'events')
+        .returning('value')
+        .executeTakeFirstOrThrow();
+      const result = await tx
+        .insertInto('audit_events')
+        .values({
+          id: event.id,
+          request_id: event.requestId,
+          seq: event.seq,
+          type: event.type,
+          actor: event.actor,
+          resource,
+          at: iso(event.at),
+          details: event.details === undefined ? null : JSON.stringify(event.details),
+          recorded_at: new Date().toISOString(),
+          store_seq: Number(counter.value),
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    });
     if (inserted) await this.noteStandingMember(event);
     return inserted;
   }
@@ -223,25 +280,18 @@ export class AuditStore implements AuditPort {
       if (types.length) clauses.push(eb('type', 'in', types));
       if (filter.since) clauses.push(eb('at', '>=', iso(filter.since)));
       if (filter.until) clauses.push(eb('at', '<', iso(filter.until)));
+      if (filter.after !== undefined) clauses.push(eb('store_seq', '>', filter.after));
       return eb.and(clauses);
     };
   }
 
-  /** One page in (at, seq, insertion) order. */
+  /** One page in store sequence (recording) order. */
   async query(filter: AuditFilter, page: { limit: number; cursor?: string }): Promise<AuditPage> {
-    await this.migrate();
     const after = page.cursor ? decodeCursor(page.cursor) : undefined;
+    await this.migrate();
     let q = this.db.selectFrom('audit_events').selectAll().where(this.where(filter));
-    if (after) {
-      q = q.where((eb) =>
-        eb.or([
-          eb('at', '>', after.at),
-          eb.and([eb('at', '=', after.at), eb('seq', '>', after.seq)]),
-          eb.and([eb('at', '=', after.at), eb('seq', '=', after.seq), eb('pos', '>', after.pos)]),
-        ]),
-      );
-    }
-    const rows = await q.orderBy('at').orderBy('seq').orderBy('pos').limit(page.limit + 1).execute();
+    if (after !== undefined) q = q.where('store_seq', '>', after);
+    const rows = await q.orderBy('store_seq').limit(page.limit + 1).execute();
     const more = rows.length > page.limit;
     const items = rows.slice(0, page.limit);
     return { items: items.map(toEvent), nextCursor: more ? encodeCursor(items[items.length - 1]!) : null };
@@ -257,11 +307,11 @@ export class AuditStore implements AuditPort {
     } while (cursor);
   }
 
-  /** A request's whole trail, in order. */
+  /** A request's whole trail, in the order things happened (workflow time, then its sequence). */
   async trail(requestId: string): Promise<AuditEvent[]> {
-    const events: AuditEvent[] = [];
-    for await (const e of this.stream({ requestId })) events.push(e);
-    return events;
+    await this.migrate();
+    const rows = await this.db.selectFrom('audit_events').selectAll().where('request_id', '=', requestId).orderBy('at').orderBy('seq').orderBy('store_seq').execute();
+    return rows.map(toEvent);
   }
 
   async standingMembers(groupId: string): Promise<StandingMember[]> {
@@ -316,8 +366,8 @@ export class AuditStore implements AuditPort {
 }
 
 /** The store the settings ask for: PostgreSQL with DATABASE_URL, else the SQLite file. */
-export function openAuditStore(settings: { DATABASE_URL?: string; GATEHOUSE_AUDIT_DB: string }): AuditStore {
-  return new AuditStore({ databaseUrl: settings.DATABASE_URL, sqlitePath: settings.GATEHOUSE_AUDIT_DB });
+export function openAuditStore(settings: { DATABASE_URL?: string; GATEHOUSE_AUDIT_DB: string }, opts: { readOnly?: boolean } = {}): AuditStore {
+  return new AuditStore({ databaseUrl: settings.DATABASE_URL, sqlitePath: settings.GATEHOUSE_AUDIT_DB, readOnly: opts.readOnly });
 }
 
 /** For logs: the URL without its password. */

@@ -132,8 +132,9 @@ export class FakeSlack implements SlackPort {
   async lookupUserIdByEmail(email: string) {
     return this.byEmail.get(email.toLowerCase()) ?? null;
   }
-  async getUserEmail(slackUserId: string) {
-    return [...this.byEmail.entries()].find(([, id]) => id === slackUserId)?.[0] ?? null;
+  async getPerson(slackUserId: string) {
+    const email = [...this.byEmail.entries()].find(([, id]) => id === slackUserId)?.[0];
+    return email ? { email, teamId: 'T_GATEHOUSE', deleted: false, isBot: false, isGuest: false } : null;
   }
   async openDirectMessage(slackUserId: string) {
     return `D_${slackUserId}`;

@@ -56,21 +56,35 @@ export function checkRequestAgainstResource(
   return null;
 }
 
+/**
+ * The people a policy names (owners, `users:` lists, a manager reference), each resolved to the one
+ * Okta user it denotes and kept as that user's login, lower-case: an alias or short name in the
+ * policy can't let a second spelling of the same person decide twice, and someone who is not an
+ * ACTIVE Okta user decides nothing.
+ */
+async function canonicalLogins(okta: OktaPort, refs: string[]): Promise<string[]> {
+  const logins: string[] = [];
+  for (const ref of refs) {
+    const user = await okta.getUser(ref);
+    if (user?.status === 'ACTIVE') logins.push(user.login.toLowerCase());
+  }
+  return [...new Set(logins)];
+}
+
 async function managerOf(okta: OktaPort, user: DirectoryUser): Promise<string[]> {
   const ref = user.profile.managerId ?? user.profile.manager;
   if (typeof ref !== 'string' || !ref) return [];
-  const manager = await okta.getUser(ref);
-  return manager ? [manager.login] : [];
+  return canonicalLogins(okta, [ref]);
 }
 
-async function approversOf(okta: OktaPort, set: ApproverSet, resource: ResourcePolicy, requester: DirectoryUser): Promise<{ label: string; logins: string[] }> {
+async function approversOf(okta: OktaPort, set: ApproverSet, owners: string[], requester: DirectoryUser): Promise<{ label: string; logins: string[] }> {
   if (set === 'manager') return { label: 'manager', logins: await managerOf(okta, requester) };
-  if (set === 'owners') return { label: 'owners', logins: resource.owners };
+  if (set === 'owners') return { label: 'owners', logins: owners };
   if ('oktaGroup' in set) {
     const members = await okta.listGroupMembers(set.oktaGroup);
-    return { label: `group ${set.oktaGroup}`, logins: members.filter((m) => m.status === 'ACTIVE').map((m) => m.login) };
+    return { label: `group ${set.oktaGroup}`, logins: members.filter((m) => m.status === 'ACTIVE').map((m) => m.login.toLowerCase()) };
   }
-  return { label: 'users', logins: set.users };
+  return { label: 'users', logins: await canonicalLogins(okta, set.users) };
 }
 
 export async function resolveRequest(policy: Policy, okta: OktaPort, input: ResolveInput): Promise<ResolveResult> {
@@ -90,10 +104,11 @@ export async function resolveRequest(policy: Policy, okta: OktaPort, input: Reso
     return { ok: false, code: 'risk_gate', message: `${input.requester} is flagged as high risk and cannot request ${input.resource}` };
   }
 
+  const owners = await canonicalLogins(okta, resource.owners);
   const steps: ResolvedStep[] = [];
   if ('steps' in resource.approval) {
     for (const [i, step] of resource.approval.steps.entries()) {
-      const { label, logins } = await approversOf(okta, step.approvers, resource, requester);
+      const { label, logins } = await approversOf(okta, step.approvers, owners, requester);
       const approvers = [...new Set(logins.map((l) => l.toLowerCase()))].filter((l) => !sameLogin(l, requester.login));
       if (approvers.length < step.count) {
         return {
@@ -121,7 +136,7 @@ export async function resolveRequest(policy: Policy, okta: OktaPort, input: Reso
     approvalTimeoutMs: resource.approvalTimeout ?? policy.defaults.approvalTimeout,
     reminderAfterMs: resource.reminderAfter ?? policy.defaults.reminderAfter,
     expiryWarningMs: resource.expiryWarning ?? policy.defaults.expiryWarning,
-    owners: resource.owners,
+    owners,
     ...(resource.slackChannel ? { slackChannel: resource.slackChannel } : {}),
   };
   return { ok: true, resolved };

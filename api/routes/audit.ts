@@ -5,7 +5,9 @@
 import { once } from 'node:events';
 import { Router } from 'express';
 import { z } from 'zod';
-import { InvalidCursorError, type AuditStore } from '../../activities/audit/store';
+import { AuditStoreNotReady, InvalidCursorError, type AuditStore } from '../../activities/audit/store';
+import type { AuditEvent } from '../../activities/ports';
+import { scope } from '../auth';
 import { HttpError } from '../errors';
 
 /** What the API reads from the audit store. */
@@ -25,27 +27,43 @@ export const auditQuery = z.strictObject({
     .optional(),
   since: isoTime.optional(),
   until: isoTime.optional(),
+  /** Resume after this store sequence number (each event's `storeSeq`): an export picks up where it stopped. */
+  after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
   pageToken: z.string().max(1024).regex(/^[A-Za-z0-9_-]+$/, 'not a page token').optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
 export const NDJSON = 'application/x-ndjson';
 
+/** The store down, locked or not migrated yet: 503 with Retry-After, never a 500. */
+function storeUnavailable(err: unknown): HttpError {
+  const why = err instanceof AuditStoreNotReady ? err.message : 'the audit store is not answering just now';
+  return new HttpError(503, 'unavailable', why, [], {}, 5);
+}
+
 export function auditRouter(audit: AuditReader | undefined): Router {
   const router = Router();
+  router.use(scope('audit:read'));
   router.get('/', async (req, res) => {
     const q = auditQuery.parse(req.query);
     if (!audit) throw new HttpError(503, 'unavailable', 'the audit store is not configured');
-    const filter = { requestId: q.requestId, actor: q.actor, resource: q.resource, type: q.type?.split(','), since: q.since, until: q.until };
+    const filter = { requestId: q.requestId, actor: q.actor, resource: q.resource, type: q.type?.split(','), since: q.since, until: q.until, after: q.after };
 
     if ((req.get('accept') ?? '').includes(NDJSON)) {
+      // The first page is read before the headers go out, so a store that is down is still a 503.
+      const events = audit.stream(filter);
+      let first: IteratorResult<AuditEvent>;
+      try {
+        first = await events.next();
+      } catch (err) {
+        throw storeUnavailable(err);
+      }
       res.status(200).type(NDJSON);
       let closed = false;
       res.on('close', () => (closed = true));
       try {
-        for await (const event of audit.stream(filter)) {
-          if (closed) break;
-          if (!res.write(`${JSON.stringify(event)}\n`)) await once(res, 'drain');
+        for (let next = first; !next.done && !closed; next = await events.next()) {
+          if (!res.write(`${JSON.stringify(next.value)}\n`)) await once(res, 'drain');
         }
         res.end();
       } catch (err) {
@@ -61,7 +79,7 @@ export function auditRouter(audit: AuditReader | undefined): Router {
       res.json({ items: page.items, nextPageToken: page.nextCursor });
     } catch (err) {
       if (err instanceof InvalidCursorError) throw new HttpError(400, 'validation_failed', 'invalid pageToken', [{ path: 'pageToken', message: err.message }]);
-      throw err;
+      throw storeUnavailable(err);
     }
   });
   return router;

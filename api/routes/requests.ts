@@ -2,13 +2,15 @@
  * /v1/requests (SPEC §6): create, read, list, and decide on access requests. Each route parses
  * with zod, calls the request service (Temporal), and maps the result to a request view.
  */
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { resolveRequest } from '../../activities/policy/resolve';
 import { approveUpdate, cancelUpdate, denyUpdate, extendUpdate, revokeUpdate } from '../../workflows/access-request/messages';
 import type { AccessRequestInput, ResolutionErrorCode } from '../../workflows/access-request/types';
 import { newRequestId, OpenRequestExists, REQUEST_ID_PATTERN, requestIdForIdempotencyKey, type LoadedState, type RequestService } from '../access-requests';
 import type { ApiDeps } from '../app';
+import { actingPerson, callerKey, callerOf, requireScope, viaOf } from '../auth';
+import type { People } from '../people';
 import { HttpError, notFound, type ErrorCode } from '../errors';
 import {
   approveBody,
@@ -40,21 +42,27 @@ function requestIdParam(req: Request): string {
   return id;
 }
 
-export function requestsRouter(deps: ApiDeps, service: RequestService): Router {
+export function requestsRouter(deps: ApiDeps, service: RequestService, people: People): Router {
   const router = Router();
   const view = (loaded: LoadedState) => ({
     ...toRequestView(loaded.state, { webUiUrl: deps.webUiUrl, namespace: deps.namespace }),
     // Only present when the API could not hear from the workflow itself.
     ...(loaded.source === 'visibility' || loaded.source === 'input' ? { partial: true } : {}),
   });
+  const readScope: RequestHandler = (_req, res, next) => {
+    requireScope(callerOf(res), 'requests:read');
+    next();
+  };
 
   router.post('/', async (req, res) => {
     const body = createRequestBody.parse(req.body);
-    const caller = String(res.locals.caller);
+    const caller = callerOf(res);
     const policy = deps.policy();
     if (!Object.hasOwn(policy.resources, body.resource)) throw notFound(`resource ${body.resource}`);
+    // The canonical Okta login: a person token files for itself, a token for the person it names.
+    const requester = await actingPerson(people, caller, body.requester, { scope: 'requests:create', field: 'requester', unknownIs404: true });
 
-    const requestId = body.idempotencyKey ? requestIdForIdempotencyKey(caller, body.requester, body.idempotencyKey) : newRequestId();
+    const requestId = body.idempotencyKey ? requestIdForIdempotencyKey(callerKey(caller), requester, body.idempotencyKey) : newRequestId();
     if (body.idempotencyKey) {
       const existing = await loadIfExists(service, requestId);
       if (existing) {
@@ -67,7 +75,7 @@ export function requestsRouter(deps: ApiDeps, service: RequestService): Router {
     }
 
     const resolution = await resolveRequest(policy, deps.okta, {
-      requester: body.requester,
+      requester,
       resource: body.resource,
       durationMs: body.duration,
       justification: body.justification,
@@ -79,11 +87,11 @@ export function requestsRouter(deps: ApiDeps, service: RequestService): Router {
 
     const input: AccessRequestInput = {
       requestId,
-      requester: body.requester,
+      requester,
       resource: body.resource,
       ...(body.duration !== undefined ? { durationMs: body.duration } : {}),
       ...(body.justification ? { justification: body.justification } : {}),
-      via: 'http',
+      via: viaOf(caller),
       submittedAt: new Date().toISOString(),
     };
     try {
@@ -98,13 +106,13 @@ export function requestsRouter(deps: ApiDeps, service: RequestService): Router {
     }
   });
 
-  router.get('/', async (req, res) => {
+  router.get('/', readScope, async (req, res) => {
     const q = listRequestsQuery.parse(req.query);
     const page = await service.list({ status: q.status, requester: q.requester, resource: q.resource }, q.pageSize, q.pageToken);
     res.json({ items: page.items.map(view), nextPageToken: page.nextPageToken });
   });
 
-  router.get('/:id', async (req, res) => {
+  router.get('/:id', readScope, async (req, res) => {
     const id = requestIdParam(req);
     // The audit trail outlives Temporal's retention; a store outage degrades to `audit: null`.
     const [loaded, audit] = await Promise.all([
@@ -117,22 +125,39 @@ export function requestsRouter(deps: ApiDeps, service: RequestService): Router {
     res.json({ ...view(loaded), ...(audit !== undefined ? { audit } : {}) });
   });
 
-  /** One decision route: parse the body, send the Update (Idempotency-Key → updateId), answer the view. */
-  const decision = <B>(name: string, parse: (body: unknown) => B, send: (id: string, body: B, updateId?: string) => Promise<LoadedState>) => {
+  /**
+   * One decision route: parse the body, settle who acts (the canonical Okta login; a person token
+   * acts only as itself, a token needs requests:decide), send the Update (Idempotency-Key → Update
+   * id, scoped to the caller), and answer the view. A key reused by someone else is 409.
+   */
+  const decision = <B extends Record<string, unknown>>(
+    name: string,
+    parse: (body: unknown) => B,
+    field: 'approver' | 'actor',
+    send: (id: string, actor: string, body: B, via: string, updateId?: string) => Promise<LoadedState>,
+  ) => {
     router.post(`/:id/${name}`, async (req: Request, res: Response) => {
       const id = requestIdParam(req);
-      const body = parse(req.body);
+      const body = parse(req.body ?? {});
       const key = idempotencyKeyHeader.parse(req.get('idempotency-key'));
-      // Namespaced by action, so one key reused across approve and deny can't return the other's result.
-      const loaded = await send(id, body, key ? `http:${name}:${key}` : undefined);
+      const caller = callerOf(res);
+      const actor = await actingPerson(people, caller, body[field] as string | undefined, { scope: 'requests:decide', field });
+      // Namespaced by action and caller, so one key reused across approve and deny, or by another
+      // integration, can't return the other's result.
+      const updateId = key ? `http:${name}:${callerKey(caller)}:${key}` : undefined;
+      const loaded = await send(id, actor, body, viaOf(caller), updateId);
+      const keyOwner = updateId ? loaded.state.decisionKeys?.[updateId] : undefined;
+      if (keyOwner && keyOwner !== actor) {
+        throw new HttpError(409, 'conflict', `this Idempotency-Key was already used by ${keyOwner} on this request`, [{ reason: 'idempotency_key_reused' }]);
+      }
       res.json(view(loaded));
     });
   };
-  decision('approve', (b) => approveBody.parse(b), (id, b, u) => service.decide(id, approveUpdate, { ...b, via: 'http' }, u));
-  decision('deny', (b) => denyBody.parse(b), (id, b, u) => service.decide(id, denyUpdate, { ...b, via: 'http' }, u));
-  decision('extend', (b) => extendBody.parse(b), (id, b, u) => service.decide(id, extendUpdate, { actor: b.actor, durationMs: b.duration, via: 'http' }, u));
-  decision('revoke', (b) => revokeBody.parse(b), (id, b, u) => service.decide(id, revokeUpdate, { ...b, via: 'http' }, u));
-  decision('cancel', (b) => cancelBody.parse(b), (id, b, u) => service.decide(id, cancelUpdate, { ...b, via: 'http' }, u));
+  decision('approve', (b) => approveBody.parse(b), 'approver', (id, approver, b, via, u) => service.decide(id, approveUpdate, { approver, comment: b.comment, via }, u));
+  decision('deny', (b) => denyBody.parse(b), 'approver', (id, approver, b, via, u) => service.decide(id, denyUpdate, { approver, reason: b.reason, via }, u));
+  decision('extend', (b) => extendBody.parse(b), 'actor', (id, actor, b, via, u) => service.decide(id, extendUpdate, { actor, durationMs: b.duration, via }, u));
+  decision('revoke', (b) => revokeBody.parse(b), 'actor', (id, actor, b, via, u) => service.decide(id, revokeUpdate, { actor, reason: b.reason, via }, u));
+  decision('cancel', (b) => cancelBody.parse(b), 'actor', (id, actor, _b, via, u) => service.decide(id, cancelUpdate, { actor, via }, u));
 
   return router;
 }

@@ -2,11 +2,13 @@
 import { Router } from 'express';
 import { describeResource, isEligible } from '../../activities/policy/resolve';
 import type { ApiDeps } from '../app';
+import { scope } from '../auth';
 import { notFound } from '../errors';
 import { resourcesQuery } from '../schemas';
 
 export function resourcesRouter(deps: Pick<ApiDeps, 'policy' | 'okta'>): Router {
   const router = Router();
+  router.use(scope('requests:read'));
   router.get('/', async (req, res) => {
     const q = resourcesQuery.parse(req.query);
     let entries = Object.entries(deps.policy().resources);

@@ -30,6 +30,8 @@ export interface SlackAppOptions {
   policy: () => Policy;
   okta: OktaPort;
   logger: Logger;
+  /** SLACK_TEAM_ID: the one workspace whose clicks are accepted. */
+  teamId?: string;
   /** Replaces the users.info → Okta lookup (tests). */
   identity?: SlackIdentity;
 }
@@ -80,8 +82,9 @@ export function mountSlack(web: express.Application, opts: SlackAppOptions): App
     opts.identity ??
     createSlackIdentity({
       // app.client carries no token with a custom authorize: the lookups get their own client.
-      emailOf: (slackUserId) => directory.getUserEmail(slackUserId),
+      personOf: (slackUserId) => directory.getPerson(slackUserId),
       okta: opts.okta,
+      teamId: opts.teamId,
     });
   const deps: SlackDeps = { service: opts.service, policy: opts.policy, okta: opts.okta, identity, logger };
   actions.register(app, deps);

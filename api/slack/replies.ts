@@ -5,6 +5,7 @@
 import type { RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { toHttpError } from '../errors';
+import type { SlackRefusal } from './identity';
 
 /** "You can't approve this request: erin@example.com is not an approver of step 1 (manager)". */
 export function refusalText(what: string, err: unknown): string {
@@ -13,7 +14,17 @@ export function refusalText(what: string, err: unknown): string {
   return `:warning: Gatehouse could not ${what} just now${mapped ? ` (${mapped.message})` : ''}. Please try again in a moment.`;
 }
 
-export const notKnownText = ':no_entry: Gatehouse does not know you: your Slack e-mail is not an active user in the directory.';
+const REFUSALS: Record<SlackRefusal, string> = {
+  other_workspace: 'this Slack workspace is not the one Gatehouse serves',
+  deleted: 'your Slack account is deactivated',
+  bot: 'bots cannot act in Gatehouse',
+  guest: 'Slack guests cannot act in Gatehouse',
+  not_in_okta: 'your Slack e-mail is not a user in the directory',
+  not_active: 'your directory account is not active',
+};
+
+/** Why a Slack user may not act, in words. */
+export const refusedText = (reason: SlackRefusal): string => `:no_entry: Gatehouse does not accept your action: ${REFUSALS[reason]}.`;
 
 /** Runs a Slack call whose failure must never undo or block the Temporal call around it. */
 export async function safely(logger: Logger, what: string, work: () => Promise<unknown>): Promise<void> {

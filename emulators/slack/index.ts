@@ -52,6 +52,15 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLogger(requests));
+  // Tests turn a person into a guest, a bot, a deleted account or a member of another workspace.
+  app.patch('/_emulator/users/:id', express.json(), (req, res) => {
+    const user = state.findUser(req.params.id);
+    if (!user) return void res.status(404).json({ error: 'user_not_found' });
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    for (const key of ['deleted', 'is_bot', 'is_restricted', 'is_ultra_restricted'] as const) if (typeof body[key] === 'boolean') user[key] = body[key];
+    if (typeof body.team_id === 'string') user.team_id = body.team_id;
+    res.json({ user });
+  });
   app.use('/_emulator', createControlRouter({ dump: () => state.dump(), reset: () => state.reset(), seed: (d) => state.seed(d), faults }));
   app.use(interactionsRouter({ state, baseUrl, app: target }));
   app.use(pageRouter(state));

@@ -9,6 +9,9 @@ export interface SlackUser {
   real_name: string;
   deleted: boolean;
   is_bot: boolean;
+  /** Guests: multi-channel (restricted) and single-channel (ultra restricted). */
+  is_restricted: boolean;
+  is_ultra_restricted: boolean;
   profile: { email?: string; display_name: string; real_name: string; first_name?: string; last_name?: string };
 }
 
@@ -140,6 +143,8 @@ export class SlackState {
       real_name: input.realName,
       deleted: false,
       is_bot: input.isBot ?? false,
+      is_restricted: false,
+      is_ultra_restricted: false,
       profile: { email: input.email, display_name: input.name, real_name: input.realName, first_name: input.firstName, last_name: input.lastName },
     };
     this.users.set(user.id, user);

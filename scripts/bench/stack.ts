@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { DirectoryInput } from '../../emulators';
+import { bundleOptions } from '../../workers/workflow-code';
 import { freePort } from '../temporal-server';
 import { startBenchServer, type BenchServer } from './server';
 import { ROOT, startChild, type Child } from './proc';
@@ -138,7 +139,7 @@ async function bundles(dataDir: string, bare: boolean, prebuilt?: string): Promi
   let gatehouse = prebuilt;
   if (!gatehouse) {
     gatehouse = join(dataDir, 'workflow-bundle.js');
-    writeFileSync(gatehouse, (await bundleWorkflowCode({ workflowsPath: join(ROOT, 'workflows'), logger: quiet })).code);
+    writeFileSync(gatehouse, (await bundleWorkflowCode({ ...bundleOptions(), logger: quiet })).code);
   }
   if (!bare) return { gatehouse };
   const barePath = join(dataDir, 'bare-bundle.js');

@@ -7,12 +7,23 @@ describe('settings', () => {
     expect(s.GATEHOUSE_API_TOKENS.size).toBe(0);
   });
 
-  it('parses API tokens as name:token pairs', () => {
-    const s = settingsSchema.parse({ GATEHOUSE_API_TOKENS: 'portal:0123456789abcdef0123, ci:fedcba9876543210fedc' });
-    expect([...s.GATEHOUSE_API_TOKENS.entries()]).toEqual([
-      ['0123456789abcdef0123', 'portal'],
-      ['fedcba9876543210fedc', 'ci'],
+  it('parses API tokens as name:token[:scopes], least privilege by default', () => {
+    const s = settingsSchema.parse({ GATEHOUSE_API_TOKENS: 'portal:0123456789abcdef0123, ci:fedcba9876543210fedc:requests:decide+audit:read' });
+    const entries = [...s.GATEHOUSE_API_TOKENS.entries()].map(([token, t]) => [token, t.name, [...t.scopes].sort()]);
+    expect(entries).toEqual([
+      ['0123456789abcdef0123', 'portal', ['requests:create', 'requests:read']],
+      ['fedcba9876543210fedc', 'ci', ['audit:read', 'requests:decide']],
     ]);
+  });
+
+  it('refuses unknown scopes, empty scope lists, repeated names and malformed entries', () => {
+    const r = validateSettings({ GATEHOUSE_API_TOKENS: 'a:0123456789abcdef0123:requests:delete, b:0123456789abcdef0124:, a:0123456789abcdef0125, bad entry' });
+    if (r.ok) throw new Error('expected problems');
+    const text = r.problems.map((p) => p.message).join('\n');
+    expect(text).toMatch(/unknown scopes requests:delete/);
+    expect(text).toMatch(/b has an empty scope list/);
+    expect(text).toMatch(/a is used twice/);
+    expect(text).toMatch(/expected name:token/);
   });
 
   it('lists every problem at once, by variable name', () => {
@@ -36,5 +47,40 @@ describe('settings', () => {
   it('accepts OAuth private-key settings for Okta instead of a token', () => {
     expect(validateSettings({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1', OKTA_PRIVATE_KEY: '{"kty":"RSA"}' }).ok).toBe(true);
     expect(validateSettings({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1' }).ok).toBe(false);
+  });
+
+  describe('fail closed outside dev mode', () => {
+    const devLooking = {
+      GATEHOUSE_FAKES: '1',
+      SLACK_BOT_TOKEN: 'xoxb-dev-token',
+      SLACK_SIGNING_SECRET: 'dev-signing-secret',
+      OKTA_ORG_URL: 'http://okta.example.com',
+      OKTA_API_TOKEN: 'dev-okta-token',
+      JIRA_HOST: 'http://127.0.0.1:4030',
+      JIRA_EMAIL: 'a@example.com',
+      JIRA_API_TOKEN: 'dev-jira-token',
+      JIRA_PROJECT_KEY: 'GATE',
+      GATEHOUSE_API_TOKENS: 'dev:ghdev_0123456789abcdef0123',
+    };
+
+    it('refuses fakes, dev secrets, the dev token and plain http to another host, all at once', () => {
+      const r = validateSettings(devLooking);
+      if (r.ok) throw new Error('expected problems');
+      expect(r.problems.map((p) => p.path).sort()).toEqual(
+        ['GATEHOUSE_API_TOKENS', 'GATEHOUSE_FAKES', 'JIRA_API_TOKEN', 'OKTA_API_TOKEN', 'OKTA_ORG_URL', 'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET'].sort(),
+      );
+      // http to this machine (an emulator, a sidecar) is fine.
+      expect(r.problems.some((p) => p.path === 'JIRA_HOST')).toBe(false);
+    });
+
+    it('accepts the same values in dev mode', () => {
+      expect(validateSettings({ ...devLooking, GATEHOUSE_DEV_MODE: '1' }).ok).toBe(true);
+    });
+
+    it('production needs a PostgreSQL audit store and never dev mode', () => {
+      const r = validateSettings({ NODE_ENV: 'production', GATEHOUSE_DEV_MODE: '1' });
+      if (r.ok) throw new Error('expected problems');
+      expect(r.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['DATABASE_URL', 'GATEHOUSE_DEV_MODE']));
+    });
   });
 });

@@ -57,8 +57,22 @@ describe('Slack adapter against the Slack emulator (real @slack/web-api)', () =>
   it('maps e-mails and user ids both ways; unknown ones are null', async () => {
     expect(await slack.lookupUserIdByEmail('alice@example.com')).toBe('U_ALICE');
     expect(await slack.lookupUserIdByEmail('nobody@example.com')).toBeNull();
-    expect(await slack.getUserEmail('U_BOB')).toBe('bob@example.com');
-    expect(await slack.getUserEmail('U_NOBODY')).toBeNull();
+    expect(await slack.getPerson('U_BOB')).toEqual({ email: 'bob@example.com', teamId: 'T_GATEHOUSE', deleted: false, isBot: false, isGuest: false });
+    expect(await slack.getPerson('U_NOBODY')).toBeNull();
+  });
+
+  it('tells guests, bots and deactivated accounts apart (users.info)', async () => {
+    const patch = (id: string, body: object) =>
+      fetch(`${emulators.slack.url}/_emulator/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await patch('U_ERIN', { is_restricted: true });
+    await patch('U_FRANK', { deleted: true });
+    try {
+      expect(await slack.getPerson('U_ERIN')).toMatchObject({ isGuest: true, deleted: false });
+      expect(await slack.getPerson('U_FRANK')).toMatchObject({ isGuest: false, deleted: true });
+    } finally {
+      await patch('U_ERIN', { is_restricted: false });
+      await patch('U_FRANK', { deleted: false });
+    }
   });
 
   it('classifies an unknown channel as a non-retryable SlackRejected', async () => {

@@ -4,11 +4,13 @@
  * test starts are tracked, so `endOpenRequests()` can terminate what a test left running (the
  * open-request conflict check spans the whole namespace).
  */
+import { apiToken } from '../helpers/tokens';
 import type { Application } from 'express';
 import { pino } from 'pino';
 import request from 'supertest';
 import type { Worker } from '@temporalio/worker';
 import type { FakePorts } from '../../activities/fakes';
+import type { Policy } from '../../activities/policy/schema';
 import { createApp, type ApiDeps } from '../../api/app';
 import { accessRequestWorkflowId } from '../../workflows/constants';
 import { connectHarness, createTestWorker, demoPolicy, uniqueQueue, type TestHarness } from '../helpers/temporal';
@@ -28,6 +30,8 @@ export interface ApiHarness {
   created: Set<string>;
   get(path: string): request.Test;
   post(path: string, body?: unknown): request.Test;
+  /** The same calls with another bearer token (tests of scopes and identities). */
+  as(token: string): { get(path: string): request.Test; post(path: string, body?: unknown): request.Test };
   create(body: Record<string, unknown>): Promise<request.Response>;
   view(id: string): Promise<Record<string, unknown>>;
   waitForStatus(id: string, status: string, timeoutMs?: number): Promise<Record<string, unknown>>;
@@ -35,10 +39,10 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-export async function startApi(overrides: Partial<ApiDeps> = {}): Promise<ApiHarness> {
+export async function startApi(overrides: Partial<ApiDeps> = {}, opts: { policy?: Policy } = {}): Promise<ApiHarness> {
   const harness = await connectHarness();
   const taskQueue = uniqueQueue('api');
-  const policy = demoPolicy();
+  const policy = opts.policy ?? demoPolicy();
   const { worker, ports } = await createTestWorker(harness, { taskQueue, policy });
   const running = runWorker(worker);
   const app = createApp({
@@ -46,7 +50,7 @@ export async function startApi(overrides: Partial<ApiDeps> = {}): Promise<ApiHar
     taskQueue,
     policy: () => policy,
     okta: ports.okta,
-    tokens: new Map([[TOKEN, 'tests']]),
+    tokens: apiToken(TOKEN, 'tests'),
     webUiUrl: WEB_UI,
     namespace: 'default',
     logger: pino({ level: 'silent' }),
@@ -63,6 +67,10 @@ export async function startApi(overrides: Partial<ApiDeps> = {}): Promise<ApiHar
     created,
     get: (path) => auth(request(app).get(path)),
     post: (path, body) => auth(request(app).post(path)).send(body as object),
+    as: (token) => ({
+      get: (path) => request(app).get(path).set('Authorization', `Bearer ${token}`),
+      post: (path, body) => request(app).post(path).set('Authorization', `Bearer ${token}`).send(body as object),
+    }),
     async create(body) {
       const res = await api.post('/v1/requests', body);
       if (res.body?.id) created.add(res.body.id);

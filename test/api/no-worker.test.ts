@@ -2,6 +2,7 @@
  * With no worker polling the task queue, the API still accepts requests and answers reads from
  * what it knows (the input, then visibility), flagged `partial`; decisions answer 503, not hang.
  */
+import { apiToken } from '../helpers/tokens';
 import { pino } from 'pino';
 import request from 'supertest';
 import type { Application } from 'express';
@@ -22,7 +23,7 @@ beforeAll(async () => {
     taskQueue: uniqueQueue('no-worker'),
     policy: demoPolicy,
     okta: createFakePorts().okta,
-    tokens: new Map([[TOKEN, 'tests']]),
+    tokens: apiToken(TOKEN, 'tests'),
     webUiUrl: 'http://ui',
     namespace: 'default',
     logger: pino({ level: 'silent' }),

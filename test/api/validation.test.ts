@@ -2,6 +2,7 @@
  * The API's front door: auth, health, input validation, the policy pre-checks that refuse a
  * request before any workflow exists, and the resource catalogue.
  */
+import { apiToken } from '../helpers/tokens';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -55,7 +56,7 @@ describe('auth', () => {
       taskQueue: api.taskQueue,
       policy: demoPolicy,
       okta: api.ports.okta,
-      tokens: new Map([[TOKEN, 'tests']]),
+      tokens: apiToken(TOKEN, 'tests'),
       webUiUrl: 'http://ui',
       namespace: 'default',
       logger,
@@ -78,7 +79,7 @@ describe('unexpected errors', () => {
       taskQueue: api.taskQueue,
       policy: demoPolicy,
       okta,
-      tokens: new Map([[TOKEN, 'tests']]),
+      tokens: apiToken(TOKEN, 'tests'),
       webUiUrl: 'http://ui',
       namespace: 'default',
       logger: pino({ level: 'info' }, { write: (l: string) => void lines.push(l) }),

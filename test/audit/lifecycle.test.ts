@@ -5,6 +5,7 @@
  * outage on the first call shows up once as `external_call_retried`, and the worker's lifecycle
  * metrics follow the audit events.
  */
+import { apiToken } from '../helpers/tokens';
 import type { Worker } from '@temporalio/worker';
 import { pino } from 'pino';
 import request from 'supertest';
@@ -64,7 +65,7 @@ describe.each(ENGINES)('audit trail of a full lifecycle on $name', (engine) => {
       interceptors: { activity: [activityInterceptor({ audit: store, metrics, logger: silent })] },
     }));
     running = worker.run();
-    app = createApp({ temporal: h.client, taskQueue, policy: () => policy, okta: fakes.okta, tokens: new Map([[TOKEN, 'tests']]), webUiUrl: 'http://127.0.0.1:8233', namespace: 'default', logger: silent, audit: store });
+    app = createApp({ temporal: h.client, taskQueue, policy: () => policy, okta: fakes.okta, tokens: apiToken(TOKEN, 'tests'), webUiUrl: 'http://127.0.0.1:8233', namespace: 'default', logger: silent, audit: store });
   });
   afterAll(async () => {
     worker?.shutdown();

@@ -4,7 +4,11 @@
  * export, and the standing-member records reconciliation relies on.
  */
 import { randomUUID } from 'node:crypto';
-import type { AuditStore } from '../../activities/audit/store';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { AuditStore, AuditStoreNotReady } from '../../activities/audit/store';
 import type { AuditEvent } from '../../activities/ports';
 import { ENGINES, inCi, postgresUrl, requirePostgresInCi } from './engines';
 
@@ -50,7 +54,7 @@ describe.each(ENGINES)('audit store on $name', (engine) => {
     const results = await Promise.all(Array.from({ length: 8 }, () => store.appendOnce(e)));
     expect(results.filter(Boolean)).toHaveLength(1);
     await store.append({ ...e, type: 'changed on retry' });
-    expect(await store.trail(rid)).toEqual([e]);
+    expect(await store.trail(rid)).toEqual([{ ...e, storeSeq: expect.any(Number) }]);
   });
 
   it('reads a request trail in order whatever the append order, with filters and stable paging', async () => {
@@ -59,22 +63,44 @@ describe.each(ENGINES)('audit store on $name', (engine) => {
     for (const e of [...events].reverse()) await store.append(e);
     expect((await store.trail(rid)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
 
+    // Listings page in recording order (the store sequence): here 7 … 1, as appended.
     const seen: number[] = [];
     let cursor: string | undefined;
     do {
       const page = await store.query({ requestId: rid }, { limit: 3, cursor });
       seen.push(...page.items.map((e) => e.seq));
       cursor = page.nextCursor ?? undefined;
-      // An append between pages lands where it belongs and is not skipped or repeated.
-      if (seen.length === 3) await store.append(event(rid, 8, 'late'));
+      // A late write with an early `at` is appended between pages: it is served once, last.
+      if (seen.length === 3) await store.append(event(rid, 0, 'late'));
     } while (cursor);
-    expect(seen).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(seen).toEqual([7, 6, 5, 4, 3, 2, 1, 0]);
 
     expect((await store.query({ requestId: rid, actor: 'bob@example.com' }, { limit: 10 })).items.map((e) => e.seq)).toEqual([3]);
-    expect((await store.query({ requestId: rid, type: ['granted', 'expired'] }, { limit: 10 })).items.map((e) => e.type)).toEqual(['granted', 'expired']);
+    expect((await store.query({ requestId: rid, type: ['granted', 'expired'] }, { limit: 10 })).items.map((e) => e.type)).toEqual(['expired', 'granted']);
     const window = await store.query({ requestId: rid, since: new Date(t0 + 2000).toISOString(), until: new Date(t0 + 4000).toISOString() }, { limit: 10 });
-    expect(window.items.map((e) => e.seq)).toEqual([2, 3]);
+    expect(window.items.map((e) => e.seq)).toEqual([3, 2]);
     expect((await store.query({ requestId: rid, resource: 'other' }, { limit: 10 })).items).toEqual([]);
+  });
+
+  it('gives every event a store sequence in commit order; an export resumed after it never skips a late write', async () => {
+    const rid = `R${randomUUID()}`;
+    await store.append(event(rid, 5, 'step'));
+    await store.append(event(rid, 6, 'step'));
+    const exported = (await store.query({ requestId: rid }, { limit: 10 })).items;
+    const last = exported.at(-1)!.storeSeq!;
+    expect(exported.map((e) => e.storeSeq)).toEqual([last - 1, last].map(() => expect.any(Number)));
+    expect(exported[0]!.storeSeq).toBeLessThan(last);
+    // Recorded after the export stopped, but with an earlier time (a retried activity, a slow worker).
+    await store.append(event(rid, 1, 'late'));
+    const resumed = await store.query({ requestId: rid, after: last }, { limit: 10 });
+    expect(resumed.items.map((e) => e.type)).toEqual(['late']);
+    expect(resumed.items[0]!.storeSeq).toBeGreaterThan(last);
+    // Concurrent appends get distinct, increasing numbers.
+    const many = Array.from({ length: 20 }, (_, i) => event(rid, 10 + i, 'burst'));
+    await Promise.all(many.map((e) => store.append(e)));
+    const seqs = (await store.query({ requestId: rid, type: 'burst' }, { limit: 50 })).items.map((e) => e.storeSeq!);
+    expect(new Set(seqs).size).toBe(20);
+    expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
   });
 
   it('streams every match for export, across pages', async () => {
@@ -112,5 +138,44 @@ describe.each(ENGINES)('audit store on $name', (engine) => {
   it('answers a ping, and refuses a forged cursor', async () => {
     await store.ping();
     await expect(store.query({}, { limit: 1, cursor: 'bm90IGEgY3Vyc29y' })).rejects.toThrow('not a cursor');
+  });
+});
+
+describe('a read-only audit store (the API)', () => {
+  it('SQLite: waits for the worker to create and migrate the file, then reads and cannot write', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gatehouse-ro-')), 'audit.sqlite');
+    const reader = new AuditStore({ sqlitePath: path, readOnly: true });
+    await expect(reader.migrate()).rejects.toBeInstanceOf(AuditStoreNotReady);
+    const writer = new AuditStore({ sqlitePath: path });
+    await writer.migrate();
+    await writer.append({ id: 'ro:1', requestId: 'ro', seq: 1, type: 'requested', actor: 'a@example.com', resource: 'r', at: new Date().toISOString() });
+    expect((await reader.trail('ro')).map((e) => e.id)).toEqual(['ro:1']);
+    await expect(reader.append({ id: 'ro:2', requestId: 'ro', seq: 2, type: 'x', actor: 'a', resource: 'r', at: new Date().toISOString() })).rejects.toThrow(/readonly|read-only/i);
+    await reader.close();
+    await writer.close();
+  });
+
+  (postgresUrl ? it : it.skip)('PostgreSQL: works on a role that may only SELECT', async () => {
+    const writer = new AuditStore({ databaseUrl: postgresUrl, sqlitePath: '' });
+    await writer.migrate();
+    const role = `gh_reader_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+    const admin = new Pool({ connectionString: postgresUrl });
+    await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'reader-pw'`);
+    await admin.query(`GRANT SELECT ON audit_events, audit_counters, standing_members, reconcile_baselines, gatehouse_migrations TO ${role}`);
+    const url = new URL(postgresUrl!);
+    url.username = role;
+    url.password = 'reader-pw';
+    const reader = new AuditStore({ databaseUrl: url.toString(), sqlitePath: '', readOnly: true });
+    try {
+      await reader.migrate();
+      await writer.append({ id: `${role}:1`, requestId: role, seq: 1, type: 'requested', actor: 'a@example.com', resource: 'r', at: new Date().toISOString() });
+      expect((await reader.trail(role)).map((e) => e.type)).toEqual(['requested']);
+      await expect(reader.append({ id: `${role}:2`, requestId: role, seq: 2, type: 'x', actor: 'a', resource: 'r', at: new Date().toISOString() })).rejects.toThrow(/permission denied/);
+    } finally {
+      await reader.close();
+      await writer.close();
+      await admin.query(`DROP OWNED BY ${role}; DROP ROLE ${role}`).catch(() => undefined);
+      await admin.end();
+    }
   });
 });

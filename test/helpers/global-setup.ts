@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleOptions } from '../../workers/workflow-code';
 import { findTemporalCli } from '../../scripts/temporal-cli';
 import { startDevServer, type DevServer } from '../../scripts/temporal-server';
 
@@ -19,7 +20,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.TEMPORAL_CLI_PATH = cli;
   const [server, bundle] = await Promise.all([
     startDevServer({ cliPath: cli, headless: true, fastTimers: true }),
-    bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger }),
+    bundleWorkflowCode({ ...bundleOptions(), logger: quietLogger }),
   ]);
   globalThis.__gatehouseTemporal = server;
   const dir = join(__dirname, '../../.data/test');

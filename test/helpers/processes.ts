@@ -54,6 +54,7 @@ export function processEnv(emulators: RunningEmulators, extra: NodeJS.ProcessEnv
     SLACK_BOT_TOKEN: 'xoxb-test-token',
     SLACK_SIGNING_SECRET: 'test-signing-secret',
     SLACK_API_URL: emulators.slack.apiUrl,
+    SLACK_TEAM_ID: 'T_GATEHOUSE',
     JIRA_HOST: emulators.jira.url,
     JIRA_EMAIL: 'gatehouse@example.com',
     JIRA_API_TOKEN: 'test-jira-token',

@@ -5,6 +5,7 @@ import { createActivities, type Activities } from '../../activities';
 import { createFakePorts, type FakePorts } from '../../activities/fakes';
 import { loadPolicy } from '../../activities/policy/load';
 import type { Policy } from '../../activities/policy/schema';
+import { workflowCode } from '../../workers/workflow-code';
 
 let runtimeInstalled = false;
 /** Keep the SDK's own logging to errors in tests (retried activity failures are expected). Runtime is a process singleton. */
@@ -61,7 +62,7 @@ export async function createTestWorker(
   const worker = await Worker.create({
     connection: h.nativeConnection,
     namespace: 'default',
-    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../../workflows') }),
+    ...workflowCode(bundlePath),
     activities: { ...createActivities({ ...ports, policy: () => policy }), ...override },
     ...rest,
   });

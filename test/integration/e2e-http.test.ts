@@ -9,6 +9,7 @@
  * Jira is reached through a transparent proxy (test/helpers/lossy-proxy.ts) so one scenario can
  * lose the answer of a create that succeeded.
  */
+import { apiToken } from '../helpers/tokens';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,7 +69,7 @@ beforeAll(async () => {
     taskQueue,
     policy: () => policy,
     okta,
-    tokens: new Map([[TOKEN, 'e2e']]),
+    tokens: apiToken(TOKEN, 'e2e'),
     webUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
     logger: pino({ level: 'silent' }),

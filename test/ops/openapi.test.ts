@@ -2,6 +2,7 @@
  * /openapi.json is generated from the zod schemas and covers every route the app registers
  * under /v1 (found by walking the Express router, so a new route without a description fails).
  */
+import { apiToken } from '../helpers/tokens';
 import { Client, Connection } from '@temporalio/client';
 import type { Application } from 'express';
 import { pino } from 'pino';
@@ -37,7 +38,7 @@ function registeredRoutes(app: Application): string[] {
 let app: Application;
 beforeAll(() => {
   const temporal = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  app = createApp({ temporal, taskQueue: 'q', policy: demoPolicy, okta: createFakePorts().okta, tokens: new Map([['openapi-test-token-0123', 't']]), webUiUrl: 'http://x', namespace: 'default', logger: pino({ level: 'silent' }) });
+  app = createApp({ temporal, taskQueue: 'q', policy: demoPolicy, okta: createFakePorts().okta, tokens: apiToken('openapi-test-token-0123', 't'), webUiUrl: 'http://x', namespace: 'default', logger: pino({ level: 'silent' }) });
 });
 
 it('describes every registered /v1 route', async () => {

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
+import { workflowCode } from '../../workers/workflow-code';
 import { quietRuntime } from '../helpers/temporal';
 
 const dir = join(__dirname, 'histories');
@@ -23,7 +24,7 @@ describe('replay of committed histories', () => {
     const bundlePath = process.env.GATEHOUSE_TEST_BUNDLE;
     const failures: string[] = [];
     let replayed = 0;
-    for await (const result of Worker.runReplayHistories(bundlePath ? { workflowBundle: { codePath: bundlePath } } : { workflowsPath: require.resolve('../../workflows') }, histories)) {
+    for await (const result of Worker.runReplayHistories(workflowCode(bundlePath), histories)) {
       replayed++;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }

@@ -6,7 +6,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { pino } from 'pino';
-import { withMentions } from '../../activities/slack-messages';
+import { textToAdf } from '../../activities/adapters/jira';
+import { approvalRequestMessage, decidedApprovalMessage, slackLiteral, withMentions } from '../../activities/slack-messages';
 import { onApprove } from '../../api/slack/actions/approve';
 import type { Click } from '../../api/slack/actions/click';
 import type { SlackDeps } from '../../api/slack/deps';
@@ -34,7 +35,7 @@ function deps(decide: SlackDeps['service']['decide'], calls: string[]): SlackDep
     service: { decide: (...args: Parameters<SlackDeps['service']['decide']>) => (calls.push(`decide ${String(args[3])}`), decide(...args)) } as unknown as SlackDeps['service'],
     policy: () => ({ defaults: {}, resources: {} }) as never,
     okta: {} as never,
-    identity: { loginOf: async () => 'erin@example.com' },
+    identity: { whoIs: async () => ({ login: 'erin@example.com' }) },
     logger: pino({ level: 'silent' }),
   };
 }
@@ -63,29 +64,63 @@ describe('approve listener (fake Bolt arguments)', () => {
 });
 
 describe('Slack identity', () => {
-  it('maps a Slack user to an Okta login by e-mail and caches it for the TTL', async () => {
+  const member = { email: 'Bob@Example.com', teamId: 'T_GATEHOUSE', deleted: false, isBot: false, isGuest: false };
+  const activeUser = { getUser: async (login: string) => ({ login: login.replace(/^Bob/i, 'bob').replace(/Example/, 'example'), status: 'ACTIVE' }) as never };
+
+  it('maps a Slack user to the Okta login by e-mail and caches it for the TTL', async () => {
     let now = 0;
     let lookups = 0;
-    const identity = createSlackIdentity({
-      emailOf: async () => (lookups++, 'Bob@Example.com'),
-      okta: { getUser: async (login) => ({ login: login.toLowerCase(), status: 'ACTIVE' }) as never },
-      ttlMs: 1000,
-      now: () => now,
-    });
-    expect(await identity.loginOf('U_BOB')).toBe('bob@example.com');
-    expect(await identity.loginOf('U_BOB')).toBe('bob@example.com');
+    const identity = createSlackIdentity({ personOf: async () => (lookups++, member), okta: activeUser, teamId: 'T_GATEHOUSE', ttlMs: 1000, now: () => now });
+    expect(await identity.whoIs('U_BOB', 'T_GATEHOUSE')).toEqual({ login: 'bob@example.com' });
+    expect(await identity.whoIs('U_BOB', 'T_GATEHOUSE')).toEqual({ login: 'bob@example.com' });
     expect(lookups).toBe(1);
     now = 1001;
-    await identity.loginOf('U_BOB');
+    await identity.whoIs('U_BOB', 'T_GATEHOUSE');
     expect(lookups).toBe(2);
+  });
+
+  it('accepts only full members of the configured workspace who are ACTIVE in Okta', async () => {
+    const who = (person: Partial<typeof member> | null, status = 'ACTIVE', team = 'T_GATEHOUSE') =>
+      createSlackIdentity({
+        personOf: async () => (person ? { ...member, ...person } : null),
+        okta: { getUser: async () => (status ? ({ login: 'bob@example.com', status } as never) : null) },
+        teamId: 'T_GATEHOUSE',
+      }).whoIs('U_X', team);
+    expect(await who({}, 'ACTIVE', 'T_OTHER')).toEqual({ refused: 'other_workspace' });
+    expect(await who({ teamId: 'T_OTHER' })).toEqual({ refused: 'other_workspace' });
+    expect(await who({ deleted: true })).toEqual({ refused: 'deleted' });
+    expect(await who({ isBot: true })).toEqual({ refused: 'bot' });
+    expect(await who({ isGuest: true })).toEqual({ refused: 'guest' });
+    expect(await who({}, 'SUSPENDED')).toEqual({ refused: 'not_active' });
+    expect(await who({}, '')).toEqual({ refused: 'not_in_okta' });
+    expect(await who(null)).toEqual({ refused: 'not_in_okta' });
+    expect(await who({})).toEqual({ login: 'bob@example.com' });
   });
 
   it('does not remember a failed lookup', async () => {
     let fail = true;
-    const identity = createSlackIdentity({ emailOf: async () => (fail ? Promise.reject(new Error('down')) : 'a@example.com'), okta: { getUser: async () => null } });
-    await expect(identity.loginOf('U_A')).rejects.toThrow('down');
+    const identity = createSlackIdentity({ personOf: async () => (fail ? Promise.reject(new Error('down')) : { ...member, email: 'a@example.com' }), okta: { getUser: async () => null } });
+    await expect(identity.whoIs('U_A')).rejects.toThrow('down');
     fail = false;
-    expect(await identity.loginOf('U_A')).toBeNull();
+    expect(await identity.whoIs('U_A')).toEqual({ refused: 'not_in_okta' });
+  });
+});
+
+describe('what a requester writes reaches Slack and Jira as text, never as markup', () => {
+  const hostile = 'OPS-1 <!here> <!channel> @channel @Here <@U_CAROL> <https://evil.example|the runbook> & more';
+  const facts = { requestId: REQUEST, requester: 'alice@example.com', resource: 'db', resourceName: 'DB', durationMs: 3_600_000, justification: hostile, step: 1, steps: 1 };
+
+  it('Slack: no broadcast, no mention, no disguised link', () => {
+    const text = JSON.stringify(approvalRequestMessage(facts).blocks) + JSON.stringify(decidedApprovalMessage(facts, `Denied by bob@example.com (${hostile})`).blocks);
+    expect(text).not.toMatch(/<!here>|<!channel>|<@U_CAROL>|<https:\/\/evil/);
+    expect(text).not.toMatch(/@(channel|here)\b/i);
+    expect(slackLiteral(hostile)).toBe('OPS-1 &lt;!here&gt; &lt;!channel&gt; @\u200dchannel @\u200dHere &lt;@U_CAROL&gt; &lt;https://evil.example|the runbook&gt; &amp; more');
+  });
+
+  it('Jira: the text is one ADF text node, not wiki markup or a mention', () => {
+    const doc = textToAdf(`Justification: ${hostile} [click|https://evil.example] [~accountid:123]`);
+    expect(doc.content).toHaveLength(1);
+    expect(doc.content[0]!.content).toEqual([{ type: 'text', text: `Justification: ${hostile} [click|https://evil.example] [~accountid:123]` }]);
   });
 });
 

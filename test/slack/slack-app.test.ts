@@ -5,6 +5,7 @@
  * Slack and Okta ports are the real adapters against the emulators. Outcomes are read through
  * the HTTP API, the Okta adapter, @slack/web-api and the emulator's state.
  */
+import { apiToken } from '../helpers/tokens';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
@@ -94,12 +95,12 @@ beforeAll(async () => {
     taskQueue,
     policy: () => POLICY,
     okta,
-    tokens: new Map([[TOKEN, 'slack-tests']]),
+    tokens: apiToken(TOKEN, 'slack-tests'),
     webUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
     logger: pino({ level: 'silent' }),
     beforeParsers: (app, service) => {
-      mountSlack(app, { botToken: 'xoxb-test', signingSecret: SECRET, apiUrl: emulators.slack.apiUrl, service, policy: () => POLICY, okta, logger: pino({ level: process.env.SLACK_TEST_LOG ?? 'silent' }) });
+      mountSlack(app, { botToken: 'xoxb-test', signingSecret: SECRET, apiUrl: emulators.slack.apiUrl, teamId: 'T_GATEHOUSE', service, policy: () => POLICY, okta, logger: pino({ level: process.env.SLACK_TEST_LOG ?? 'silent' }) });
     },
   });
   server = api.listen(0, '127.0.0.1');
@@ -228,6 +229,11 @@ describe('a request approved, extended and handed back in Slack', () => {
     expect(await waitForEphemeral(CHANNEL, 'U_ERIN', /can't approve/)).toMatch(/erin@example\.com is not an approver of step 1/);
     await press('U_ALICE', CHANNEL, inChannel.ts!, 'approve_request');
     expect(await waitForEphemeral(CHANNEL, 'U_ALICE', /can't approve/)).toMatch(/cannot decide on their own request/);
+    // A Slack guest is refused before Okta or the workflow is asked.
+    await request(slackUrl).patch('/_emulator/users/U_FRANK').send({ is_restricted: true }).expect(200);
+    await press('U_FRANK', CHANNEL, inChannel.ts!, 'approve_request');
+    expect(await waitForEphemeral(CHANNEL, 'U_FRANK', /does not accept/)).toMatch(/Slack guests cannot act/);
+    await request(slackUrl).patch('/_emulator/users/U_FRANK').send({ is_restricted: false }).expect(200);
 
     // bob's click, delivered twice with the same signed payload (a Slack retry / double click).
     const bobChannel = dmChannel('U_BOB')!;

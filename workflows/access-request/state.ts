@@ -4,6 +4,7 @@
  * the workflow only orchestrates (STYLE rule 3). Functions named apply* mutate the state they are
  * given; check* return the reason a message must be refused, or null.
  */
+import { allWellFormed } from '../shared/text';
 import { Rejection, type RejectionReason } from './errors';
 import type { CancelInput, DecisionInput, ExtendInput, RevokeInput } from './messages';
 import { FINAL_STATUSES, type AccessRequestInput, type RequestState, type RequestStatus, type ResolvedStep } from './types';
@@ -30,6 +31,14 @@ export const isFinal = (status: RequestStatus): boolean => FINAL_STATUSES.includ
 
 const sameLogin = (a: string, b: string): boolean => a.trim().toLowerCase() === b.trim().toLowerCase();
 
+/**
+ * Every check starts here: text that is not well-formed Unicode is refused before it can reach a
+ * failure message (shared/text.ts explains why that would stop the worker). The message names no
+ * input on purpose.
+ */
+const illFormed = (input: unknown): RejectionReason | null =>
+  allWellFormed(input) ? null : { type: Rejection.InvalidInput, message: 'every text field must be well-formed Unicode (no lone surrogates)' };
+
 export function currentStep(state: RequestState): ResolvedStep | undefined {
   return state.resolved?.steps[state.currentStep];
 }
@@ -40,6 +49,8 @@ export function approvalsInStep(state: RequestState, stepIndex: number): string[
 
 /** Approve and deny share one rule set; the validator and the handler both run it. */
 export function checkDecision(state: RequestState, input: DecisionInput): RejectionReason | null {
+  const bad = illFormed(input);
+  if (bad) return bad;
   if (!input.approver?.trim()) return { type: Rejection.InvalidInput, message: 'approver is required' };
   if (state.status !== 'pending_approval') {
     return { type: Rejection.WrongState, message: `request is ${state.status}, no longer pending approval` };
@@ -99,6 +110,8 @@ export function approveAutomatically(state: RequestState): void {
 }
 
 export function checkCancel(state: RequestState, input: CancelInput): RejectionReason | null {
+  const bad = illFormed(input);
+  if (bad) return bad;
   if (!input.actor?.trim()) return { type: Rejection.InvalidInput, message: 'actor is required' };
   if (!sameLogin(input.actor, state.requester)) {
     return { type: Rejection.NotRequester, message: 'only the requester can cancel a request' };
@@ -123,6 +136,8 @@ export function mayRevoke(state: RequestState, actor: string): boolean {
 }
 
 export function checkRevoke(state: RequestState, input: RevokeInput): RejectionReason | null {
+  const bad = illFormed(input);
+  if (bad) return bad;
   if (!input.actor?.trim()) return { type: Rejection.InvalidInput, message: 'actor is required' };
   if (!mayRevoke(state, input.actor)) {
     return { type: Rejection.NotAllowed, message: `${input.actor} may not revoke this grant` };
@@ -139,6 +154,8 @@ export function applyRevokeRequest(state: RequestState, input: RevokeInput, now:
 }
 
 export function checkExtend(state: RequestState, input: ExtendInput): RejectionReason | null {
+  const bad = illFormed(input);
+  if (bad) return bad;
   if (!input.actor?.trim()) return { type: Rejection.InvalidInput, message: 'actor is required' };
   if (!Number.isFinite(input.durationMs) || input.durationMs <= 0) {
     return { type: Rejection.InvalidInput, message: 'duration must be positive' };

@@ -21,7 +21,12 @@ export const FINAL_STATUSES: readonly RequestStatus[] = ['expired', 'revoked', '
 /** A request in one of these holds (or is about to hold) the resource: a second one is a conflict. */
 export const OPEN_STATUSES: readonly RequestStatus[] = ['pending_approval', 'provisioning', 'active', 'revoking'];
 
-export type Channel = 'http' | 'slack' | 'system';
+/**
+ * How an action reached Gatehouse: `http:<token name>` (a static API token), `http:okta` (a person's
+ * Okta token), `http:okta-client:<client id>`, `slack`, `portal`, `okta-hook`, `system`; plain
+ * `http` in histories from before tokens had names.
+ */
+export type Channel = string;
 
 /** What the workflow is started with. No secrets: this lands in history. */
 export interface AccessRequestInput {
@@ -124,4 +129,9 @@ export interface RequestState extends ExternalRecord {
   endedAt?: string;
   endReason?: string;
   failureReason?: string;
+  /**
+   * Idempotency keys of HTTP decisions (the Update id) → who decided with it: a key reused by
+   * someone else gets the first result back from Temporal, and the API refuses it (409).
+   */
+  decisionKeys?: Record<string, string>;
 }

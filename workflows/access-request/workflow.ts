@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  currentUpdateInfo,
   allHandlersFinished,
   condition,
   isCancellation,
@@ -17,6 +18,7 @@ import type { Activities } from '../../activities';
 import type { SlackMessageRef } from '../../activities/ports';
 import type { ApprovalMessageFacts } from '../../activities/slack-messages';
 import { SA } from '../constants';
+import { allWellFormed } from '../shared/text';
 import { Lane } from './lanes';
 import {
   approveUpdate,
@@ -72,7 +74,9 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
 
   const audit = (type: string, actor: string, details?: Record<string, unknown>) => {
     const seq = ++auditSeq;
-    const event = { id: `${input.requestId}:${seq}`, requestId: input.requestId, seq, type, actor, resource: input.resource, at: new Date().toISOString(), details };
+    // Unique per run: after a reset (a new run replaying this one) or an id reused past retention,
+    // the new run's events are new rows, not silently dropped duplicates.
+    const event = { id: `${input.requestId}:${workflowInfo().runId}:${seq}`, requestId: input.requestId, seq, type, actor, resource: input.resource, at: new Date().toISOString(), details };
     auditLane.push(type, () => auditing.recordAuditEvent(event));
   };
   const jiraComment = (text: string) => jiraLane.push('comment', async () => (state.jira ? records.commentOnJiraTicket({ key: state.jira.key, text }) : undefined));
@@ -88,12 +92,19 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     setCurrentDetails(describe(state));
   };
 
+  /** An HTTP decision's Idempotency-Key (its Update id) is remembered with who used it. */
+  const rememberKey = (actor: string) => {
+    const id = currentUpdateInfo()?.id;
+    if (id?.startsWith('http:')) (state.decisionKeys ??= {})[id] = actor;
+  };
+
   // ---- message handlers: registered first, so nothing sent early is rejected for lack of one.
   setHandler(statusQuery, () => state);
   // Approve and deny: one validator, one shape of handler.
   const decision = (apply: typeof S.applyApproval, type: 'approved' | 'denied') => ({
     handler: (d: DecisionInput) => {
       apply(state, d, Date.now());
+      rememberKey(d.approver);
       audit(type, d.approver, { step: state.approvals.at(-1)?.step, via: d.via ?? 'http', comment: d.comment, reason: d.reason });
       // The requester hears of each approval (a denial ends the request: the final DM says so).
       if (type === 'approved' && patched('slack-requester-decision-dm')) {
@@ -116,6 +127,7 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     cancelUpdate,
     (c) => {
       S.applyCancel(state, c, Date.now());
+      rememberKey(c.actor);
       audit('cancelled', c.actor, { via: c.via ?? 'http' });
       return state;
     },
@@ -125,6 +137,7 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     extendUpdate,
     (e) => {
       S.applyExtension(state, e, Date.now());
+      rememberKey(e.actor);
       audit('extended', e.actor, { expiresAt: state.expiresAt, durationMs: e.durationMs, via: e.via ?? 'http' });
       publish();
       return state;
@@ -139,12 +152,18 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     revokeUpdate,
     (r) => {
       requestRevoke(r);
+      rememberKey(r.actor);
       return state;
     },
     { validator: (r) => reject(S.checkRevoke(state, r)) },
   );
   // A signal cannot be refused: it ends whatever is open (a pending request is cancelled).
   setHandler(revokeSignal, (r) => {
+    // A signal cannot be refused, only dropped: ill-formed text never enters the state.
+    if (!allWellFormed(r)) {
+      log.warn('revoke signal with ill-formed text dropped');
+      return;
+    }
     if (state.status === 'pending_approval') {
       S.finish(state, 'cancelled', Date.now(), `cancelled by ${r.actor}${r.reason ? `: ${r.reason}` : ''}`);
       audit('cancelled', r.actor, { reason: r.reason, via: r.via ?? 'system' });

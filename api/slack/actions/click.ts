@@ -3,7 +3,7 @@ import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewar
 import { REQUEST_ID_PATTERN } from '../../access-requests';
 import type { SlackDeps } from '../deps';
 import type { ClickMetadata } from '../modals';
-import { notKnownText, tellEphemerally } from '../replies';
+import { refusedText, tellEphemerally } from '../replies';
 
 export type ButtonClick = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 /** The parts of Bolt's arguments the listeners use (tests pass fakes of these). */
@@ -37,17 +37,18 @@ export async function whoAndWhat(deps: SlackDeps, click: Click): Promise<{ login
     await tellEphemerally(click.respond, deps.logger, ':warning: This button does not belong to a Gatehouse request.');
     return null;
   }
-  let login: string | null;
+  let who: Awaited<ReturnType<SlackDeps['identity']['whoIs']>>;
   try {
-    login = await deps.identity.loginOf(click.body.user.id);
+    who = await deps.identity.whoIs(click.body.user.id, click.body.team?.id ?? undefined);
   } catch (err) {
     deps.logger.warn({ err: err instanceof Error ? err.message : String(err), slackUser: click.body.user.id }, 'Slack identity lookup failed');
     await tellEphemerally(click.respond, deps.logger, ':warning: Gatehouse could not check who you are just now. Please try again in a moment.');
     return null;
   }
-  if (!login) {
-    await tellEphemerally(click.respond, deps.logger, notKnownText);
+  if ('refused' in who) {
+    deps.logger.info({ slackUser: click.body.user.id, refused: who.refused }, 'Slack click refused');
+    await tellEphemerally(click.respond, deps.logger, refusedText(who.refused));
     return null;
   }
-  return { login, meta };
+  return { login: who.login, meta };
 }

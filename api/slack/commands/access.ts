@@ -3,7 +3,7 @@ import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/
 import type { SlackDeps } from '../deps';
 import { accessModal } from '../modals';
 import { eligibleOffers } from '../offers';
-import { notKnownText, safely } from '../replies';
+import { refusedText, safely } from '../replies';
 
 export const ACCESS_COMMAND = '/access';
 
@@ -15,9 +15,9 @@ export async function onAccessCommand(deps: SlackDeps, cmd: Command): Promise<vo
   const tell = (text: string) => safely(deps.logger, 'respond (command)', () => cmd.respond({ response_type: 'ephemeral', text }));
   let offers;
   try {
-    const login = await deps.identity.loginOf(cmd.body.user_id);
-    if (!login) return tell(notKnownText);
-    offers = await eligibleOffers(deps, login);
+    const who = await deps.identity.whoIs(cmd.body.user_id, cmd.body.team_id);
+    if ('refused' in who) return tell(refusedText(who.refused));
+    offers = await eligibleOffers(deps, who.login);
   } catch (err) {
     deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, '/access: lookup failed');
     return tell(':warning: Gatehouse could not look you up just now. Please try again in a moment.');

@@ -13,7 +13,7 @@ import { HttpError } from '../../errors';
 import type { SlackDeps } from '../deps';
 import { Field, Modal } from '../modals';
 import { eligibleOffers } from '../offers';
-import { notKnownText, refusalText } from '../replies';
+import { refusalText, refusedText } from '../replies';
 import { selectedValue, tellUser, textValue, type Submission } from './submission';
 
 /** Slack closes a submission it has no answer to after 3 s; past this, the modal closes and the answer is a DM. */
@@ -41,10 +41,11 @@ const FIELD_OF: Record<ResolutionErrorCode, string> = {
 
 const sentence = (message: string) => `${message.charAt(0).toUpperCase()}${message.slice(1)}.`;
 
-export async function checkAccessForm(deps: SlackDeps, slackUserId: string, values: Submission['view']['state']['values']): Promise<Checked> {
+export async function checkAccessForm(deps: SlackDeps, slackUserId: string, teamId: string | undefined, values: Submission['view']['state']['values']): Promise<Checked> {
   const fail = (field: string, message: string): Checked => ({ ok: false, errors: { [field]: message } });
-  const login = await deps.identity.loginOf(slackUserId);
-  if (!login) return fail(Field.Resource, notKnownText);
+  const who = await deps.identity.whoIs(slackUserId, teamId);
+  if ('refused' in who) return fail(Field.Resource, refusedText(who.refused));
+  const login = who.login;
   const resource = selectedValue(values, Field.Resource);
   if (!resource) return fail(Field.Resource, 'Choose a resource.');
   const offer = (await eligibleOffers(deps, login)).find((o) => o.key === resource);
@@ -80,7 +81,7 @@ export async function startAccessRequest(deps: SlackDeps, form: AccessForm) {
 
 export async function onAccessSubmit(deps: SlackDeps, sub: Submission): Promise<void> {
   const user = sub.body.user.id;
-  const checking = checkAccessForm(deps, user, sub.view.state.values).catch((err: unknown): Checked => {
+  const checking = checkAccessForm(deps, user, sub.body.team?.id ?? undefined, sub.view.state.values).catch((err: unknown): Checked => {
     deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, '/access: checks failed');
     return { ok: false, errors: { [Field.Resource]: 'Gatehouse could not check this request just now. Please try again in a moment.' } };
   });

@@ -4,7 +4,7 @@ import { denyUpdate } from '../../../workflows/access-request/messages';
 import { clickUpdateId } from '../actions/click';
 import type { SlackDeps } from '../deps';
 import { decodeMetadata, Field, Modal } from '../modals';
-import { notKnownText, refusalText } from '../replies';
+import { refusalText, refusedText } from '../replies';
 import { tellUser, textValue, type Submission } from './submission';
 
 export async function onDenyReason(deps: SlackDeps, sub: Submission): Promise<void> {
@@ -15,8 +15,9 @@ export async function onDenyReason(deps: SlackDeps, sub: Submission): Promise<vo
   const user = sub.body.user.id;
   if (!meta) return;
   try {
-    const login = await deps.identity.loginOf(user);
-    if (!login) return tellUser(sub, deps.logger, user, meta.channel, notKnownText);
+    const who = await deps.identity.whoIs(user, sub.body.team?.id ?? undefined);
+    if ('refused' in who) return tellUser(sub, deps.logger, user, meta.channel, refusedText(who.refused));
+    const login = who.login;
     const { state } = await deps.service.decide(meta.requestId, denyUpdate, { approver: login, reason, via: 'slack' }, clickUpdateId('deny', user, meta));
     deps.logger.info({ requestId: meta.requestId, approver: login }, 'denied from Slack');
     await tellUser(sub, deps.logger, user, meta.channel, `:x: You denied ${state.requester}'s request for ${state.resolved?.resourceName ?? state.resource}.`);

@@ -10,7 +10,7 @@ import { clickUpdateId } from '../actions/click';
 import { liveState } from '../actions/live-state';
 import type { SlackDeps } from '../deps';
 import { decodeMetadata, Field, Modal } from '../modals';
-import { notKnownText, refusalText } from '../replies';
+import { refusalText, refusedText } from '../replies';
 import { selectedValue, tellUser, type Submission } from './submission';
 
 export async function onExtendSubmit(deps: SlackDeps, sub: Submission): Promise<void> {
@@ -20,8 +20,11 @@ export async function onExtendSubmit(deps: SlackDeps, sub: Submission): Promise<
   if (!meta) return void (await sub.ack());
   if (!Number.isFinite(durationMs) || durationMs <= 0) return void (await sub.ack({ response_action: 'errors', errors: { [Field.Duration]: 'Choose how long to extend by.' } }));
   let login: string | null = null;
+  let refused = refusedText('not_in_okta');
   try {
-    login = await deps.identity.loginOf(user);
+    const who = await deps.identity.whoIs(user, sub.body.team?.id ?? undefined);
+    if ('refused' in who) refused = refusedText(who.refused);
+    else login = who.login;
     const state = login ? await liveState(deps, meta.requestId) : undefined;
     const refusal = state && login ? checkExtend(state, { actor: login, durationMs, via: 'slack' }) : null;
     if (refusal) return void (await sub.ack({ response_action: 'errors', errors: { [Field.Duration]: refusal.message } }));
@@ -29,7 +32,7 @@ export async function onExtendSubmit(deps: SlackDeps, sub: Submission): Promise<
     deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'extension pre-check failed; the Update decides');
   }
   await sub.ack();
-  if (!login) return tellUser(sub, deps.logger, user, meta.channel, notKnownText);
+  if (!login) return tellUser(sub, deps.logger, user, meta.channel, refused);
   try {
     const { state } = await deps.service.decide(meta.requestId, extendUpdate, { actor: login, durationMs, via: 'slack' }, clickUpdateId('extend', user, meta));
     deps.logger.info({ requestId: meta.requestId, actor: login, durationMs }, 'extended from Slack');
