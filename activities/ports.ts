@@ -103,6 +103,24 @@ export interface JiraPort {
   getIssueStatus(key: string): Promise<string>;
 }
 
+export interface OutgoingMail {
+  /** One address or several. */
+  to: string | string[];
+  subject: string;
+  text: string;
+  html: string;
+  replyTo?: string;
+}
+
+export interface MailPort {
+  /**
+   * Sends one message from MAIL_FROM. Not idempotent: a retry after a lost reply may deliver
+   * twice. Throws when every recipient is refused; `rejected` lists those refused when others
+   * got it.
+   */
+  send(mail: OutgoingMail): Promise<{ messageId: string; rejected?: string[] }>;
+}
+
 export interface AuditEvent {
   /** Stable per event: a retried append with the same id writes nothing new. */
   id: string;

@@ -123,6 +123,10 @@ const baseSchema = z
     JIRA_EMAIL: optional,
     JIRA_API_TOKEN: optional,
     JIRA_PROJECT_KEY: optional.pipe(z.string().regex(/^[A-Z][A-Z0-9]+$/, 'a Jira project key like GATE').optional()),
+    /** smtp://user:pass@host:587 (STARTTLS when offered) or smtps://…:465; it holds a password: never log it. */
+    SMTP_URL: optional.pipe(z.url({ protocol: /^smtps?$/, hostname: /^\S+$/, error: 'an smtp:// or smtps:// URL (smtp://user:pass@host:587)' }).optional()),
+    /** Unset: DEV_MAIL_FROM outside production. */
+    MAIL_FROM: optional.pipe(z.string().regex(/^(?:[^<>\r\n]*<[^\s<>@]+@[^\s<>@]+>|[^\s<>@]+@[^\s<>@]+)$/, 'an address (gatehouse@acme.com) or Name <address>').optional()),
   })
 
 /** Rules across variables. Run on the raw strings too, so they are reported with field errors. */
@@ -139,6 +143,7 @@ function crossChecks(s: Record<string, unknown>): { path: string; message: strin
   need(has('JIRA_HOST') || has('JIRA_API_TOKEN'), ['JIRA_HOST', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_PROJECT_KEY'], 'for Jira');
   if (s.NODE_ENV === 'production') {
     need(true, ['OKTA_ORG_URL', 'SLACK_BOT_TOKEN', 'JIRA_HOST', 'GATEHOUSE_API_TOKENS', 'DATABASE_URL'], 'in production');
+    need(has('SMTP_URL'), ['MAIL_FROM'], 'with SMTP_URL in production');
     if (s.GATEHOUSE_DEV_MODE === '1') issues.push({ path: 'GATEHOUSE_DEV_MODE', message: 'dev mode is never on in production' });
   }
   if (s.GATEHOUSE_DEV_MODE !== '1') issues.push(...outsideDevMode(s));
@@ -211,5 +216,8 @@ export function loadSettings(env: NodeJS.ProcessEnv = process.env, envFile = '.e
 
 /** Which systems have real (or emulator) settings; the others run on fakes in development. */
 export function configuredSystems(s: Settings) {
-  return { okta: !!s.OKTA_ORG_URL, slack: !!s.SLACK_BOT_TOKEN, jira: !!s.JIRA_HOST };
+  return { okta: !!s.OKTA_ORG_URL, slack: !!s.SLACK_BOT_TOKEN, jira: !!s.JIRA_HOST, mail: !!s.SMTP_URL };
 }
+
+/** The sender when MAIL_FROM is unset (development and tests). */
+export const DEV_MAIL_FROM = 'Gatehouse <gatehouse@example.com>';

@@ -3,9 +3,11 @@ import { listen, type RunningServer } from './shared/http';
 import { createJiraEmulator, type JiraEmulator, type JiraEmulatorOptions } from './jira';
 import { createOktaEmulator, type OktaEmulator, type OktaEmulatorOptions } from './okta';
 import { createSlackEmulator, type SlackEmulator, type SlackEmulatorOptions } from './slack';
+import { createSmtpEmulator, type SmtpEmulator, type SmtpEmulatorOptions } from './smtp';
 
-export { createJiraEmulator, createOktaEmulator, createSlackEmulator };
-export type { JiraEmulator, OktaEmulator, SlackEmulator };
+export { createJiraEmulator, createOktaEmulator, createSlackEmulator, createSmtpEmulator };
+export type { JiraEmulator, OktaEmulator, SlackEmulator, SmtpEmulator };
+export type { ReceivedMail, SmtpFaultSettings } from './smtp';
 export { loadDirectory, parseDirectory, DEFAULT_DIRECTORY_PATH, type Directory, type DirectoryInput } from './shared/directory';
 export { slackSignature } from './slack/signing';
 
@@ -14,17 +16,21 @@ type Choice<Options> = number | false | (Omit<Options, 'directory'> & { port?: n
 
 export interface StartEmulatorsOptions {
   host?: string;
-  /** Seed for all three; default config/demo-directory.yaml. */
+  /** Seed for Okta, Slack and Jira; default config/demo-directory.yaml. */
   directory?: Directory;
   okta?: Choice<OktaEmulatorOptions>;
   slack?: Choice<SlackEmulatorOptions>;
   jira?: Choice<JiraEmulatorOptions>;
+  /** `port` is the SMTP port; the page and /_emulator are on `httpPort`. */
+  smtp?: Choice<SmtpEmulatorOptions>;
 }
 
 export interface RunningEmulators {
   okta: { url: string; emulator: OktaEmulator };
   slack: { url: string; apiUrl: string; emulator: SlackEmulator };
   jira: { url: string; emulator: JiraEmulator };
+  /** url: the page and /_emulator; smtpUrl: smtp://host:port for SMTP_URL. */
+  smtp: { url: string; smtpUrl: string; port: number; emulator: SmtpEmulator };
   close(): Promise<void>;
 }
 
@@ -42,7 +48,7 @@ function split<Options>(choice: Choice<Options> | undefined): { port: number; op
 export async function startEmulators(options: StartEmulatorsOptions = {}): Promise<RunningEmulators> {
   const host = options.host ?? '127.0.0.1';
   const directory = options.directory ?? loadDirectory();
-  const servers: RunningServer[] = [];
+  const servers: Pick<RunningServer, 'close'>[] = [];
   const start = async (app: Parameters<typeof listen>[0], port: number) => {
     const server = await listen(app, port, host);
     servers.push(server);
@@ -59,10 +65,15 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     const oktaUrl = okta ? await start(oktaEmulator.app, okta.port) : '';
     const slackUrl = slack ? await start(slackEmulator.app, slack.port) : '';
     const jiraUrl = jira ? await start(jiraEmulator.app, jira.port) : '';
+    const smtp = split<SmtpEmulatorOptions>(options.smtp);
+    const smtpEmulator = createSmtpEmulator();
+    const smtpRunning = smtp ? await smtpEmulator.listen(smtp.port, smtp.options.httpPort ?? 0, host) : undefined;
+    if (smtpRunning) servers.push(smtpRunning);
     return {
       okta: { url: oktaUrl, emulator: oktaEmulator },
       slack: { url: slackUrl, apiUrl: slackUrl ? `${slackUrl}/api/` : '', emulator: slackEmulator },
       jira: { url: jiraUrl, emulator: jiraEmulator },
+      smtp: { url: smtpRunning?.url ?? '', smtpUrl: smtpRunning?.smtpUrl ?? '', port: smtpRunning?.port ?? 0, emulator: smtpEmulator },
       close: async () => {
         await Promise.all(servers.map((server) => server.close()));
       },

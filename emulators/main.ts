@@ -1,13 +1,13 @@
 /**
  * `npm run emulators`: Okta on 4010, Slack on 4020, Jira on 4030, seeded with
- * config/demo-directory.yaml. Slack interactions go to GATEHOUSE_SLACK_EVENTS_URL, signed with
- * SLACK_SIGNING_SECRET.
+ * config/demo-directory.yaml, and SMTP on 4025 with its page of received mail on 4026. Slack
+ * interactions go to GATEHOUSE_SLACK_EVENTS_URL, signed with SLACK_SIGNING_SECRET.
  */
 import { startEmulators } from './index';
 
 const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-/** GATEHOUSE_EMULATE=okta,jira starts only those (dev mode skips systems with real settings). */
-const wanted = new Set((process.env.GATEHOUSE_EMULATE ?? 'okta,slack,jira').split(',').map((s) => s.trim()));
+/** GATEHOUSE_EMULATE=okta,jira,smtp starts only those (dev mode skips systems with real settings). */
+const wanted = new Set((process.env.GATEHOUSE_EMULATE ?? 'okta,slack,jira,smtp').split(',').map((s) => s.trim()));
 
 async function main(): Promise<void> {
   const running = await startEmulators({
@@ -19,6 +19,7 @@ async function main(): Promise<void> {
       signingSecret: process.env.SLACK_SIGNING_SECRET || 'dev-signing-secret',
     },
     jira: wanted.has('jira') && port('JIRA_EMULATOR_PORT', 4030),
+    smtp: wanted.has('smtp') && { port: port('SMTP_EMULATOR_PORT', 4025), httpPort: port('SMTP_EMULATOR_HTTP_PORT', 4026) },
   });
   const lines = [
     ...(wanted.has('okta') ? [`Okta emulator   ${running.okta.url}   (OKTA_ORG_URL; any "SSWS <token>")`] : []),
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
       ? [`Slack emulator  ${running.slack.url}   (page with buttons at /, Web API at ${running.slack.apiUrl})`, `Slack interactions → ${running.slack.emulator.target.appEventsUrl}`]
       : []),
     ...(wanted.has('jira') ? [`Jira emulator   ${running.jira.url}   (JIRA_HOST; any Basic e-mail:token)`] : []),
+    ...(wanted.has('smtp') ? [`SMTP emulator   ${running.smtp.smtpUrl}   (SMTP_URL; any login) — received mail at ${running.smtp.url}/`] : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 

@@ -142,11 +142,13 @@ async function main() {
   const emulate = (Object.keys(configured) as (keyof typeof configured)[]).filter((s) => !configured[s]);
   if (emulate.length > 0) {
     const signingSecret = settings.SLACK_SIGNING_SECRET ?? 'dev-signing-secret';
-    start('emulators', 'emulators/main.ts', { GATEHOUSE_EMULATE: emulate.join(','), GATEHOUSE_SLACK_EVENTS_URL: `${apiUrl}/slack/events`, SLACK_SIGNING_SECRET: signingSecret });
+    // The mail system's emulator is called smtp.
+    start('emulators', 'emulators/main.ts', { GATEHOUSE_EMULATE: emulate.map((s) => (s === 'mail' ? 'smtp' : s)).join(','), GATEHOUSE_SLACK_EVENTS_URL: `${apiUrl}/slack/events`, SLACK_SIGNING_SECRET: signingSecret });
     if (emulate.includes('okta')) Object.assign(env, { OKTA_ORG_URL: 'http://127.0.0.1:4010', OKTA_API_TOKEN: 'dev-okta-token' });
     if (emulate.includes('slack')) Object.assign(env, { SLACK_BOT_TOKEN: 'xoxb-dev-token', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: 'http://127.0.0.1:4020/api/', SLACK_TEAM_ID: 'T_GATEHOUSE' });
     if (emulate.includes('jira')) Object.assign(env, { JIRA_HOST: 'http://127.0.0.1:4030', JIRA_EMAIL: 'gatehouse@example.com', JIRA_API_TOKEN: 'dev-jira-token', JIRA_PROJECT_KEY: 'GATE' });
-    const urls = { okta: 'http://127.0.0.1:4010/_emulator/state', slack: 'http://127.0.0.1:4020/_emulator/state', jira: 'http://127.0.0.1:4030/_emulator/state' };
+    if (emulate.includes('mail')) env.SMTP_URL = 'smtp://127.0.0.1:4025';
+    const urls = { okta: 'http://127.0.0.1:4010/_emulator/state', slack: 'http://127.0.0.1:4020/_emulator/state', jira: 'http://127.0.0.1:4030/_emulator/state', mail: 'http://127.0.0.1:4026/_emulator/state' };
     for (const s of emulate) await waitUntil(`the ${s} emulator`, httpOk(urls[s]));
   }
 
@@ -164,6 +166,7 @@ async function main() {
     ...(emulate.includes('okta') ? ['  Okta emulator  http://127.0.0.1:4010/_emulator/state'] : []),
     ...(emulate.includes('slack') ? ['  Slack emulator http://127.0.0.1:4020/   (messages and buttons)'] : []),
     ...(emulate.includes('jira') ? ['  Jira emulator  http://127.0.0.1:4030/_emulator/state'] : []),
+    ...(emulate.includes('mail') ? ['  SMTP emulator  http://127.0.0.1:4026/   (received mail)'] : []),
     '',
     'File a first request (alice asks for prod-db-admin for 2 minutes):',
     `  ${curl}`,

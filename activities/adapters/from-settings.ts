@@ -1,7 +1,8 @@
 /** Maps Gatehouse's settings (activities/settings.ts) to the adapters; undefined where unset. */
 import type { JiraPort, OktaPort, SlackPort } from '../ports';
-import type { Settings } from '../settings';
+import { DEV_MAIL_FROM, type Settings } from '../settings';
 import { createJiraAdapter } from './jira';
+import { createMailAdapter, type MailAdapter } from './mail';
 import { createOktaAdapter } from './okta';
 import { createSlackAdapter } from './slack';
 
@@ -18,4 +19,9 @@ export function slackFromSettings(s: Settings): SlackPort | undefined {
 export function jiraFromSettings(s: Settings): JiraPort | undefined {
   if (!s.JIRA_HOST || !s.JIRA_EMAIL || !s.JIRA_API_TOKEN || !s.JIRA_PROJECT_KEY) return undefined;
   return createJiraAdapter({ host: s.JIRA_HOST, email: s.JIRA_EMAIL, apiToken: s.JIRA_API_TOKEN, projectKey: s.JIRA_PROJECT_KEY });
+}
+
+export function mailFromSettings(s: Settings): MailAdapter | undefined {
+  if (!s.SMTP_URL) return undefined;
+  return createMailAdapter({ url: s.SMTP_URL, from: s.MAIL_FROM ?? DEV_MAIL_FROM });
 }

@@ -1,4 +1,4 @@
-import { loadSettings, settingsSchema, SettingsError, validateSettings } from '../../activities/settings';
+import { configuredSystems, loadSettings, settingsSchema, SettingsError, validateSettings } from '../../activities/settings';
 
 describe('settings', () => {
   it('defaults to a local dev setup', () => {
@@ -82,5 +82,24 @@ describe('settings', () => {
       if (r.ok) throw new Error('expected problems');
       expect(r.problems.map((p) => p.path)).toEqual(expect.arrayContaining(['DATABASE_URL', 'GATEHOUSE_DEV_MODE']));
     });
+  });
+
+  it('takes an smtp:// or smtps:// SMTP_URL and a MAIL_FROM address; mail counts as configured with SMTP_URL', () => {
+    const s = settingsSchema.parse({ SMTP_URL: 'smtps://gatehouse:secret@mail.acme.com:465', MAIL_FROM: 'Gatehouse <gatehouse@acme.com>' });
+    expect(configuredSystems(s).mail).toBe(true);
+    expect(configuredSystems(settingsSchema.parse({})).mail).toBe(false);
+    expect(validateSettings({ SMTP_URL: 'smtp://127.0.0.1:4025', MAIL_FROM: 'gatehouse@acme.com' }).ok).toBe(true);
+    const r = validateSettings({ SMTP_URL: 'http://mail.acme.com', MAIL_FROM: 'Gatehouse' });
+    if (r.ok) throw new Error('expected problems');
+    expect(r.problems.map((p) => p.path).sort()).toEqual(['MAIL_FROM', 'SMTP_URL']);
+    // The password in SMTP_URL never appears in a problem.
+    const bad = validateSettings({ SMTP_URL: 'smtpx://user:hunter2@mail.acme.com' });
+    expect(JSON.stringify(bad)).not.toContain('hunter2');
+  });
+
+  it('requires MAIL_FROM with SMTP_URL in production', () => {
+    const r = validateSettings({ NODE_ENV: 'production', SMTP_URL: 'smtp://mail.acme.com:587' });
+    if (r.ok) throw new Error('expected problems');
+    expect(r.problems.map((p) => p.path)).toContain('MAIL_FROM');
   });
 });
