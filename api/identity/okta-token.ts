@@ -127,7 +127,8 @@ export function createOktaTokenVerifier(options: OktaTokenVerifierOptions): Okta
     audience: options.audience ?? OKTA_DEFAULT_AUDIENCE,
     algorithms: ['RS256'],
     clockTolerance: options.clockToleranceSec ?? 5,
-    requiredClaims: ['exp', 'iat', 'sub', 'cid', 'scp'],
+    // cid and scp are checked after the audience, so an ID token is refused as one (wrong_audience).
+    requiredClaims: ['exp', 'iat', 'sub'],
   };
 
   return {
