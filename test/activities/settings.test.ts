@@ -37,4 +37,11 @@ describe('settings', () => {
     expect(validateSettings({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1', OKTA_PRIVATE_KEY: '{"kty":"RSA"}' }).ok).toBe(true);
     expect(validateSettings({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1' }).ok).toBe(false);
   });
+
+  it('reads the Okta OpenID settings: the issuer without a trailing slash, everything else optional', () => {
+    const s = settingsSchema.parse({ OKTA_OIDC_ISSUER: 'https://acme.okta.com/oauth2/default/', OKTA_OIDC_CLIENT_ID: '0oa_portal', OKTA_OIDC_CLIENT_SECRET: 'secret' });
+    expect(s).toMatchObject({ OKTA_OIDC_ISSUER: 'https://acme.okta.com/oauth2/default', OKTA_OIDC_CLIENT_ID: '0oa_portal', OKTA_OIDC_CLIENT_SECRET: 'secret' });
+    expect(s.OKTA_OIDC_AUDIENCE).toBeUndefined();
+    expect(validateSettings({ OKTA_OIDC_ISSUER: 'not a url' }).ok).toBe(false);
+  });
 });
