@@ -10,6 +10,8 @@ export interface OidcClient {
   clientName: string;
   /** null: a public client (token_endpoint_auth_method none), which must use PKCE. */
   clientSecret: string | null;
+  /** As registered; like Okta's "client secret" setting, a confidential client may use either secret method. */
+  authMethod: 'client_secret_basic' | 'client_secret_post' | 'none';
   /** null: any http://127.0.0.1:<port>/… or http://localhost:<port>/… (the dev client). */
   redirectUris: string[] | null;
   grantTypes: GrantType[];
@@ -60,6 +62,7 @@ export class OidcClients {
       clientId,
       clientName: parsed.client_name ?? clientId,
       clientSecret: parsed.token_endpoint_auth_method === 'none' ? null : (parsed.client_secret ?? randomBytes(30).toString('base64url')),
+      authMethod: parsed.token_endpoint_auth_method,
       redirectUris: parsed.redirect_uris ?? null,
       grantTypes: parsed.grant_types,
       accessTokenLifetimeSec: parsed.access_token_lifetime_seconds,
@@ -84,7 +87,7 @@ export class OidcClients {
       ...(client.clientSecret ? { client_secret: client.clientSecret, client_secret_expires_at: 0 } : {}),
       client_id_issued_at: client.issuedAt,
       client_name: client.clientName,
-      token_endpoint_auth_method: client.clientSecret ? 'client_secret_basic' : 'none',
+      token_endpoint_auth_method: client.authMethod,
       redirect_uris: client.redirectUris ?? ['http://127.0.0.1:*/*', 'http://localhost:*/*'],
       grant_types: client.grantTypes,
       response_types: ['code'],
