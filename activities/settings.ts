@@ -114,6 +114,12 @@ const baseSchema = z
     OKTA_CLIENT_ID: optional,
     OKTA_PRIVATE_KEY: optional,
     OKTA_KEY_ID: optional,
+    /** Okta's custom authorization server for sign-in and Okta-issued API tokens (SPEC §13); no trailing slash. */
+    OKTA_OIDC_ISSUER: optionalUrl.transform((v) => v?.replace(/\/+$/, '')),
+    /** The audience Okta access tokens must carry; unset: api://default. */
+    OKTA_OIDC_AUDIENCE: optional,
+    OKTA_OIDC_CLIENT_ID: optional,
+    OKTA_OIDC_CLIENT_SECRET: optional,
     SLACK_BOT_TOKEN: optional,
     SLACK_SIGNING_SECRET: optional,
     SLACK_API_URL: optionalUrl,

@@ -1,7 +1,9 @@
 /**
  * `npm run emulators`: Okta on 4010, Slack on 4020, Jira on 4030, seeded with
  * config/demo-directory.yaml, and SMTP on 4025 with its page of received mail on 4026. Slack
- * interactions go to GATEHOUSE_SLACK_EVENTS_URL, signed with SLACK_SIGNING_SECRET.
+ * interactions go to GATEHOUSE_SLACK_EVENTS_URL, signed with SLACK_SIGNING_SECRET. Okta's OpenID
+ * dev client is OKTA_OIDC_CLIENT_ID / OKTA_OIDC_CLIENT_SECRET (default: 0oa_gatehouse_dev and a
+ * secret generated and printed at start-up).
  */
 import { startEmulators } from './index';
 
@@ -12,7 +14,10 @@ const wanted = new Set((process.env.GATEHOUSE_EMULATE ?? 'okta,slack,jira,smtp')
 async function main(): Promise<void> {
   const running = await startEmulators({
     host: process.env.EMULATORS_HOST ?? '127.0.0.1',
-    okta: wanted.has('okta') && port('OKTA_EMULATOR_PORT', 4010),
+    okta: wanted.has('okta') && {
+      port: port('OKTA_EMULATOR_PORT', 4010),
+      oidc: { clientId: process.env.OKTA_OIDC_CLIENT_ID || undefined, clientSecret: process.env.OKTA_OIDC_CLIENT_SECRET || undefined },
+    },
     slack: wanted.has('slack') && {
       port: port('SLACK_EMULATOR_PORT', 4020),
       appEventsUrl: process.env.GATEHOUSE_SLACK_EVENTS_URL ?? 'http://127.0.0.1:3000/slack/events',
@@ -21,8 +26,15 @@ async function main(): Promise<void> {
     jira: wanted.has('jira') && port('JIRA_EMULATOR_PORT', 4030),
     smtp: wanted.has('smtp') && { port: port('SMTP_EMULATOR_PORT', 4025), httpPort: port('SMTP_EMULATOR_HTTP_PORT', 4026) },
   });
+  const devClient = running.okta.emulator.oidc.devClient;
   const lines = [
-    ...(wanted.has('okta') ? [`Okta emulator   ${running.okta.url}   (OKTA_ORG_URL; any "SSWS <token>")`] : []),
+    ...(wanted.has('okta')
+      ? [
+          `Okta emulator   ${running.okta.url}   (OKTA_ORG_URL; any "SSWS <token>")`,
+          `Okta OpenID     OKTA_OIDC_ISSUER=${running.okta.url}/oauth2/default`,
+          `                OKTA_OIDC_CLIENT_ID=${devClient.clientId} OKTA_OIDC_CLIENT_SECRET=${devClient.clientSecret}`,
+        ]
+      : []),
     ...(wanted.has('slack')
       ? [`Slack emulator  ${running.slack.url}   (page with buttons at /, Web API at ${running.slack.apiUrl})`, `Slack interactions → ${running.slack.emulator.target.appEventsUrl}`]
       : []),

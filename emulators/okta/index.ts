@@ -5,6 +5,7 @@ import { FaultInjector } from '../shared/faults';
 import { baseUrlOf, requestLogger, type LoggedRequest } from '../shared/http';
 import { rateLimitHeaders, requireOktaAuth, tokenRouter } from './auth';
 import type { OktaContext } from './context';
+import { OidcProvider, oidcControlRouter, oidcRouter, type OidcOptions } from './oidc';
 import { appsRouter } from './routes-apps';
 import { groupsRouter } from './routes-groups';
 import { usersRouter } from './routes-users';
@@ -15,13 +16,16 @@ export interface OktaEmulatorOptions {
   directory?: Directory;
   /** Overrides Okta's default page size on every list endpoint (tests use a small one). */
   pageSize?: number;
-  /** Base of absolute links; default: the Host the client used. */
+  /** Base of absolute links and of the OpenID issuer; default: the Host the client used. */
   publicUrl?: string;
+  /** The OpenID provider at <base>/oauth2/default: its dev client and custom scopes. */
+  oidc?: OidcOptions;
 }
 
 export interface OktaEmulator {
   app: Express;
   state: OktaState;
+  oidc: OidcProvider;
   faults: FaultInjector;
   requests: LoggedRequest[];
   reset(): void;
@@ -37,6 +41,11 @@ function rateLimited(res: Response, retryAfterSec: number): void {
 
 export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmulator {
   const state = new OktaState();
+  const oidc = new OidcProvider(state, options.oidc);
+  const reset = () => {
+    state.reset();
+    oidc.reset();
+  };
   const faults = new FaultInjector();
   const requests: LoggedRequest[] = [];
   const limit = (okta: number, max: number) => ({ defaultLimit: options.pageSize ?? okta, maxLimit: Math.max(max, options.pageSize ?? 0) });
@@ -55,11 +64,13 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
     const since = Math.max(0, Number(req.query.since) || 0);
     res.json({ next: state.membershipEvents.length, events: state.membershipEvents.slice(since) });
   });
-  app.use('/_emulator', createControlRouter({ dump: () => state.dump(), reset: () => state.reset(), seed: (d) => state.seed(d), faults }));
+  app.use('/_emulator/oidc', oidcControlRouter(oidc));
+  app.use('/_emulator', createControlRouter({ dump: () => ({ ...state.dump(), oidc: oidc.dump() }), reset, seed: (d) => state.seed(d), faults }));
 
   app.use(rateLimitHeaders());
   app.use(faults.middleware({ rateLimited, serverError: (res, status) => sendOktaError(res, status, 'E0000009', 'Internal Server Error') }));
   app.use(tokenRouter(state));
+  app.use(oidcRouter(ctx, oidc));
   app.use('/api/v1', requireOktaAuth(state));
   app.use(express.json({ limit: '1mb' }));
   app.use(usersRouter(ctx));
@@ -73,5 +84,5 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
   app.use(onError);
 
   if (options.directory) state.seed(options.directory);
-  return { app, state, faults, requests, reset: () => state.reset(), seed: (d) => state.seed(d) };
+  return { app, state, oidc, faults, requests, reset, seed: (d) => state.seed(d) };
 }

@@ -102,4 +102,11 @@ describe('settings', () => {
     if (r.ok) throw new Error('expected problems');
     expect(r.problems.map((p) => p.path)).toContain('MAIL_FROM');
   });
+
+  it('reads the Okta OpenID settings: the issuer without a trailing slash, everything else optional', () => {
+    const s = settingsSchema.parse({ OKTA_OIDC_ISSUER: 'https://acme.okta.com/oauth2/default/', OKTA_OIDC_CLIENT_ID: '0oa_portal', OKTA_OIDC_CLIENT_SECRET: 'secret' });
+    expect(s).toMatchObject({ OKTA_OIDC_ISSUER: 'https://acme.okta.com/oauth2/default', OKTA_OIDC_CLIENT_ID: '0oa_portal', OKTA_OIDC_CLIENT_SECRET: 'secret' });
+    expect(s.OKTA_OIDC_AUDIENCE).toBeUndefined();
+    expect(validateSettings({ OKTA_OIDC_ISSUER: 'not a url' }).ok).toBe(false);
+  });
 });

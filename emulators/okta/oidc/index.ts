@@ -1,0 +1,2 @@
+export { OidcProvider, type OidcOptions } from './provider';
+export { oidcControlRouter, oidcRouter } from './routes';
