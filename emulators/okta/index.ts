@@ -5,10 +5,16 @@ import { FaultInjector } from '../shared/faults';
 import { baseUrlOf, requestLogger, type LoggedRequest } from '../shared/http';
 import { rateLimitHeaders, requireOktaAuth, tokenRouter } from './auth';
 import type { OktaContext } from './context';
+import { eventHookJson, EventHooks } from './event-hooks';
 import { appsRouter } from './routes-apps';
+import { eventHooksControlRouter, eventHooksRouter } from './routes-event-hooks';
 import { groupsRouter } from './routes-groups';
+import { logsRouter } from './routes-logs';
+import { riskControlRouter, riskRouter } from './routes-risk';
+import { schemasRouter } from './routes-schemas';
 import { usersRouter } from './routes-users';
 import { OktaState } from './state';
+import { apiActor, requestLogContext } from './system-log';
 import { sendOktaError } from './wire';
 
 export interface OktaEmulatorOptions {
@@ -17,11 +23,14 @@ export interface OktaEmulatorOptions {
   pageSize?: number;
   /** Base of absolute links; default: the Host the client used. */
   publicUrl?: string;
+  /** How long an event hook receiver may take to answer (Okta: 3000 ms); tests shorten it. */
+  eventHookTimeoutMs?: number;
 }
 
 export interface OktaEmulator {
   app: Express;
   state: OktaState;
+  eventHooks: EventHooks;
   faults: FaultInjector;
   requests: LoggedRequest[];
   reset(): void;
@@ -37,6 +46,7 @@ function rateLimited(res: Response, retryAfterSec: number): void {
 
 export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmulator {
   const state = new OktaState();
+  const eventHooks = new EventHooks(state.systemLog, { timeoutMs: options.eventHookTimeoutMs });
   const faults = new FaultInjector();
   const requests: LoggedRequest[] = [];
   const limit = (okta: number, max: number) => ({ defaultLimit: options.pageSize ?? okta, maxLimit: Math.max(max, options.pageSize ?? 0) });
@@ -44,6 +54,11 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
     state,
     baseUrl: (req) => baseUrlOf(req, options.publicUrl),
     limits: { users: limit(200, 200), groups: limit(10_000, 10_000), groupUsers: limit(1000, 10_000), appUsers: limit(50, 500) },
+    record: (req, res, input) => state.systemLog.record(requestLogContext(req, res, apiActor(req, state.accessTokens)), input),
+  };
+  const reset = () => {
+    state.reset();
+    eventHooks.reset();
   };
 
   const app = express();
@@ -55,7 +70,9 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
     const since = Math.max(0, Number(req.query.since) || 0);
     res.json({ next: state.membershipEvents.length, events: state.membershipEvents.slice(since) });
   });
-  app.use('/_emulator', createControlRouter({ dump: () => state.dump(), reset: () => state.reset(), seed: (d) => state.seed(d), faults }));
+  app.use('/_emulator', riskControlRouter(state), eventHooksControlRouter(eventHooks));
+  const dump = () => ({ ...state.dump(), eventHooks: [...eventHooks.hooks.values()].map((hook) => eventHookJson(hook, options.publicUrl ?? '')) });
+  app.use('/_emulator', createControlRouter({ dump, reset, seed: (d) => state.seed(d), faults }));
 
   app.use(rateLimitHeaders());
   app.use(faults.middleware({ rateLimited, serverError: (res, status) => sendOktaError(res, status, 'E0000009', 'Internal Server Error') }));
@@ -63,8 +80,12 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
   app.use('/api/v1', requireOktaAuth(state));
   app.use(express.json({ limit: '1mb' }));
   app.use(usersRouter(ctx));
+  app.use(riskRouter(ctx));
+  app.use(schemasRouter(ctx));
   app.use(groupsRouter(ctx));
   app.use(appsRouter(ctx));
+  app.use(logsRouter(ctx));
+  app.use(eventHooksRouter(ctx, eventHooks));
   app.use((req, res) => sendOktaError(res, 404, 'E0000007', `Not found: Resource not found: ${req.path}`));
   const onError: ErrorRequestHandler = (err: { status?: number; type?: string; message?: string }, _req, res, _next) => {
     if (err.type === 'entity.parse.failed') return sendOktaError(res, 400, 'E0000003', 'The request body was not well-formed.');
@@ -73,5 +94,5 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
   app.use(onError);
 
   if (options.directory) state.seed(options.directory);
-  return { app, state, faults, requests, reset: () => state.reset(), seed: (d) => state.seed(d) };
+  return { app, state, eventHooks, faults, requests, reset, seed: (d) => state.seed(d) };
 }
