@@ -367,7 +367,9 @@ export class EventHooks {
       const text = await response.text();
       return { status: response.status, body: text, durationMs: performance.now() - started };
     } catch (err) {
-      const error = err instanceof Error && err.name === 'TimeoutError' ? `timed out after ${this.timeoutMs} ms` : err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+      // Duck-typed: the abort is a DOMException, and fetch wraps socket errors in a TypeError with a cause.
+      const { name, message, cause } = (err ?? {}) as { name?: string; message?: string; cause?: { message?: string } };
+      const error = name === 'TimeoutError' ? `timed out after ${this.timeoutMs} ms` : (cause?.message ?? message ?? String(err));
       return { status: null, body: '', error, durationMs: performance.now() - started };
     }
   }
