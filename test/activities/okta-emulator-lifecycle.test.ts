@@ -139,7 +139,7 @@ describe('Okta emulator: schema, user lifecycle and System Log (real okta-sdk-no
       const user = await client.userApi.createUser({ body: { profile: profile('c.tmp@example.org') as never, credentials: { password: { value: 'Kx7-qmPv-2Lwz' } } } });
       expect(user.status).toBe('ACTIVE');
       const url = `${emulators.okta.url}/api/v1/users/${user.id}/lifecycle/expire_password_with_temp_password?revokeSessions=true`;
-      const answer = (await (await client.http.http(url, { method: 'POST', headers: { Accept: 'application/json' } })).json()) as { tempPassword: string };
+      const answer = (await (await client.http.post(url)).json()) as { tempPassword: string };
       expect(answer.tempPassword).toMatch(/^(?=.*[a-z])(?=.*[A-Z])(?=.*\d)\w{10}$/);
       const stored = emulator().state.users.get(user.id ?? '');
       expect(stored?.status).toBe('PASSWORD_EXPIRED');
