@@ -75,6 +75,8 @@ const baseSchema = z
     OKTA_CLIENT_ID: optional,
     OKTA_PRIVATE_KEY: optional,
     OKTA_KEY_ID: optional,
+    /** The shared secret Okta sends in Authorization on every event-hook request (npm run okta:event-hook sets it on the hook). */
+    OKTA_EVENT_HOOK_SECRET: optional,
     SLACK_BOT_TOKEN: optional,
     SLACK_SIGNING_SECRET: optional,
     SLACK_API_URL: optionalUrl,
