@@ -261,7 +261,7 @@ export class EventHooks {
       const challenge = randomId('', 32);
       const answer = await this.send(hook, 'GET', undefined, { 'x-okta-verification-challenge': challenge });
       if (generation !== this.generation) return { ok: false, reason: 'the emulator was reset' };
-      this.deliveries.push(this.attemptRecord(hook, 'verification', null, [], attempt, answer));
+      this.keep(this.attemptRecord(hook, 'verification', null, [], attempt, answer));
       reason = this.verificationProblem(answer, challenge);
       if (!reason) {
         hook.verificationStatus = 'VERIFIED';
@@ -334,9 +334,15 @@ export class EventHooks {
     for (const attempt of [1, 2] as const) {
       const answer = await this.send(hook, 'POST', body, { 'Content-Type': 'application/json' });
       if (generation !== this.generation) return;
-      this.deliveries.push(this.attemptRecord(hook, 'event', eventId, [event], attempt, answer));
+      this.keep(this.attemptRecord(hook, 'event', eventId, [event], attempt, answer));
       if (answer.status !== null && answer.status < 500) return;
     }
+  }
+
+  /** The latest attempts only, so a long run with a hook does not grow without bound. */
+  private keep(attempt: DeliveryAttempt): void {
+    this.deliveries.push(attempt);
+    if (this.deliveries.length > 11_000) this.deliveries.splice(0, this.deliveries.length - 10_000);
   }
 
   private attemptRecord(hook: EventHookRecord, kind: DeliveryAttempt['kind'], eventId: string | null, events: LogEvent[], attempt: 1 | 2, answer: Answer): DeliveryAttempt {

@@ -135,6 +135,9 @@ interface Entry {
   event: LogEvent;
 }
 
+/** Okta keeps 90 days; the emulator keeps the latest events (long benchmarks would otherwise grow without bound). */
+const MAX_EVENTS = 100_000;
+
 export class SystemLog {
   private entries: Entry[] = [];
   private seq = 0;
@@ -186,6 +189,7 @@ export class SystemLog {
     };
     this.seq += 1;
     this.entries.push({ seq: this.seq, at, event });
+    if (this.entries.length > MAX_EVENTS * 1.1) this.entries.splice(0, this.entries.length - MAX_EVENTS);
     for (const listener of this.listeners) listener(event);
     return event;
   }
