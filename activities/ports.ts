@@ -44,14 +44,36 @@ export interface OktaPort {
   addUserToGroup(groupId: string, userId: string): Promise<void>;
   /** Idempotent: a membership or user already gone is success. */
   removeUserFromGroup(groupId: string, userId: string): Promise<void>;
-  // Lifecycle, for temporary accounts and risk response (later issues use these).
+  /**
+   * Every user whose login starts with `prefix` (case-insensitive, any status, deactivated ones
+   * included: their logins stay taken). Okta's search index may lag a create by a few seconds.
+   */
+  findUsersByLoginPrefix(prefix: string): Promise<DirectoryUser[]>;
+  // Lifecycle, for temporary accounts and risk response.
+  /**
+   * Idempotent: a retry finds the user its first attempt made (same login and profile); a login
+   * held by someone else is a non-retryable OktaRejected with status 409.
+   */
   createUser(input: CreateUserInput): Promise<DirectoryUser>;
+  /**
+   * Creates the user active with a generated password that must be changed at first sign-in
+   * (Okta: PASSWORD_EXPIRED), in `groupIds`. A retry finds the user it made and issues a new
+   * temporary password, since the first one is lost. The password is a secret: deliver it inside
+   * the activity that asked for it, never return it from an activity.
+   */
+  createUserWithTemporaryPassword(input: CreateUserInput): Promise<{ user: DirectoryUser; temporaryPassword: string }>;
+  /** A new temporary password (the old one stops working, sessions are cleared). Same secrecy rule. */
+  issueTemporaryPassword(userId: string): Promise<string>;
+  /** Idempotent: a deactivated or deleted user is done. */
   deactivateUser(userId: string): Promise<void>;
+  /** Deactivates first when needed (Okta deletes in two steps); a user already gone is done. */
   deleteUser(userId: string): Promise<void>;
   suspendUser(userId: string): Promise<void>;
   unsuspendUser(userId: string): Promise<void>;
+  /** Idempotent; a user already gone is done. */
   clearUserSessions(userId: string): Promise<void>;
   assignUserToApp(appId: string, userId: string): Promise<void>;
+  /** Idempotent: an assignment or user already gone is done. */
   unassignUserFromApp(appId: string, userId: string): Promise<void>;
 }
 

@@ -120,6 +120,8 @@ const baseSchema = z
     OKTA_OIDC_AUDIENCE: optional,
     OKTA_OIDC_CLIENT_ID: optional,
     OKTA_OIDC_CLIENT_SECRET: optional,
+    /** The shared secret Okta sends in Authorization on every event-hook request (npm run okta:event-hook sets it on the hook). */
+    OKTA_EVENT_HOOK_SECRET: optional,
     SLACK_BOT_TOKEN: optional,
     SLACK_SIGNING_SECRET: optional,
     SLACK_API_URL: optionalUrl,

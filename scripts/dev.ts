@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { loadPolicy, PolicyError } from '../activities/policy/load';
 import { API_SCOPES, configuredSystems, loadSettings, SettingsError, type Settings } from '../activities/settings';
+import { createOktaClient } from '../activities/adapters/okta';
+import { setupOktaSchema } from './okta-setup';
 import { findTemporalCli } from './temporal-cli';
 
 const ROOT = join(__dirname, '..');
@@ -150,6 +152,8 @@ async function main() {
     if (emulate.includes('mail')) env.SMTP_URL = 'smtp://127.0.0.1:4025';
     const urls = { okta: 'http://127.0.0.1:4010/_emulator/state', slack: 'http://127.0.0.1:4020/_emulator/state', jira: 'http://127.0.0.1:4030/_emulator/state', mail: 'http://127.0.0.1:4026/_emulator/state' };
     for (const s of emulate) await waitUntil(`the ${s} emulator`, httpOk(urls[s]));
+    // Temporary accounts write custom profile attributes, which Okta (and the emulator) refuse until declared.
+    if (emulate.includes('okta')) await setupOktaSchema(createOktaClient({ orgUrl: 'http://127.0.0.1:4010', token: 'dev-okta-token' }), (l) => say('dev', `okta:setup ${l}`));
   }
 
   // 3. Worker and API.

@@ -3,12 +3,18 @@ import type { JiraPort, OktaPort, SlackPort } from '../ports';
 import { DEV_MAIL_FROM, type Settings } from '../settings';
 import { createJiraAdapter } from './jira';
 import { createMailAdapter, type MailAdapter } from './mail';
-import { createOktaAdapter } from './okta';
+import { createOktaAdapter, type OktaSettings } from './okta';
 import { createSlackAdapter } from './slack';
 
-export function oktaFromSettings(s: Settings): OktaPort | undefined {
+/** The Okta client settings; `scopes` for an OAuth service app (the set-up scripts need other ones). */
+export function oktaSettingsFrom(s: Settings, scopes?: string[]): OktaSettings | undefined {
   if (!s.OKTA_ORG_URL) return undefined;
-  return createOktaAdapter({ orgUrl: s.OKTA_ORG_URL, token: s.OKTA_API_TOKEN, clientId: s.OKTA_CLIENT_ID, privateKey: s.OKTA_PRIVATE_KEY, keyId: s.OKTA_KEY_ID });
+  return { orgUrl: s.OKTA_ORG_URL, token: s.OKTA_API_TOKEN, clientId: s.OKTA_CLIENT_ID, privateKey: s.OKTA_PRIVATE_KEY, keyId: s.OKTA_KEY_ID, ...(scopes ? { scopes } : {}) };
+}
+
+export function oktaFromSettings(s: Settings): OktaPort | undefined {
+  const settings = oktaSettingsFrom(s);
+  return settings && createOktaAdapter(settings);
 }
 
 export function slackFromSettings(s: Settings): SlackPort | undefined {

@@ -1,4 +1,5 @@
-import { Client, DefaultRequestExecutor, type User } from '@okta/okta-sdk-nodejs';
+import { randomInt } from 'node:crypto';
+import { Client, DefaultRequestExecutor, type User, type UserProfile } from '@okta/okta-sdk-nodejs';
 import { classifyFailure } from '../errors';
 import type { CreateUserInput, DirectoryGroup, DirectoryUser, OktaPort } from '../ports';
 
@@ -41,15 +42,52 @@ function statusOf(err: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** Every upstream failure goes through classifyFailure (network errors carry no status: retryable). */
+/**
+ * Every upstream failure goes through classifyFailure (network errors carry no status: retryable).
+ * E0000038 ("not allowed in the user's current status") is a 403 that no credential fixes: rejected.
+ */
 function toFailure(err: unknown): Error {
   const e = (err ?? {}) as OktaErrorLike;
-  return classifyFailure('Okta', statusOf(err), e.message ?? String(err), statusOf(err) === 429 ? oktaRetryAfterMs(e.headers) : undefined);
+  const status = e.errorCode === 'E0000038' ? 400 : statusOf(err);
+  return classifyFailure('Okta', status, e.message ?? String(err), status === 429 ? oktaRetryAfterMs(e.headers) : undefined);
 }
 
 function isLoginTaken(err: unknown): boolean {
   const e = err as OktaErrorLike;
   return statusOf(err) === 400 && !!e.errorCauses?.some((cause) => /login: An object with this field already exists/i.test(cause.errorSummary ?? ''));
+}
+
+/** Readable when handed over by voice or on paper: no 0/O, 1/l/I. */
+const PASSWORD_ALPHABETS = ['abcdefghijkmnpqrstuvwxyz', 'ABCDEFGHJKLMNPQRSTUVWXYZ', '23456789'];
+
+/**
+ * 16 random characters with a lower-case letter, a capital and a digit, and none of `avoid`
+ * (Okta's default policy refuses a password that contains parts of the username).
+ */
+export function generateTemporaryPassword(avoid: string[] = []): string {
+  const all = PASSWORD_ALPHABETS.join('');
+  const parts = avoid.map((part) => part.toLowerCase()).filter((part) => part.length >= 3);
+  for (;;) {
+    const chars = [...PASSWORD_ALPHABETS.map((alphabet) => alphabet[randomInt(alphabet.length)] as string), ...Array.from({ length: 13 }, () => all[randomInt(all.length)] as string)];
+    // Fisher-Yates, so the guaranteed classes are not always first.
+    for (let i = chars.length - 1; i > 0; i -= 1) {
+      const j = randomInt(i + 1);
+      [chars[i], chars[j]] = [chars[j] as string, chars[i] as string];
+    }
+    const password = chars.join('');
+    if (!parts.some((part) => password.toLowerCase().includes(part))) return password;
+  }
+}
+
+/** The Okta profile of a create: the caller's attributes (which the user schema must know) and the four required ones. */
+function profileOf(input: CreateUserInput): UserProfile {
+  return { ...input.profile, login: input.login, email: input.email, firstName: input.firstName, lastName: input.lastName } as UserProfile;
+}
+
+/** A user made by an earlier attempt of the same create carries every value the input asks for. */
+function madeFrom(user: DirectoryUser, input: CreateUserInput): boolean {
+  const same = (a: unknown, b: unknown) => (typeof a === 'string' && typeof b === 'string' ? a.toLowerCase() === b.toLowerCase() : JSON.stringify(a) === JSON.stringify(b));
+  return Object.entries(profileOf(input)).every(([key, value]) => same(user.profile[key], value));
 }
 
 export function toDirectoryUser(user: User): DirectoryUser {
@@ -164,24 +202,74 @@ export class OktaAdapter implements OktaPort {
     );
   }
 
+  async findUsersByLoginPrefix(prefix: string): Promise<DirectoryUser[]> {
+    if (!prefix) throw classifyFailure('Okta', 400, 'a login prefix is required');
+    // A SCIM string: quotes and backslashes escaped. `sw` is case-insensitive on values in Okta.
+    const search = `profile.login sw "${prefix.replace(/["\\]/g, '\\$&')}"`;
+    return this.call(async () => {
+      const users: DirectoryUser[] = [];
+      for await (const user of await this.client.userApi.listUsers({ search })) {
+        if (user) users.push(toDirectoryUser(user));
+      }
+      return users;
+    });
+  }
+
   async createUser(input: CreateUserInput): Promise<DirectoryUser> {
-    try {
+    return this.createOnce(input, async () => {
       const user = await this.client.userApi.createUser({
         activate: input.activate ?? true,
-        body: {
-          profile: { ...input.profile, login: input.login, email: input.email, firstName: input.firstName, lastName: input.lastName },
-          ...(input.groupIds?.length ? { groupIds: input.groupIds } : {}),
-        },
+        body: { profile: profileOf(input), ...(input.groupIds?.length ? { groupIds: input.groupIds } : {}) },
       });
       return toDirectoryUser(user);
+    });
+  }
+
+  async createUserWithTemporaryPassword(input: CreateUserInput): Promise<{ user: DirectoryUser; temporaryPassword: string }> {
+    const temporaryPassword = generateTemporaryPassword([input.login.split('@')[0] ?? '', input.firstName, input.lastName]);
+    let created = false;
+    const user = await this.createOnce(input, async () => {
+      const made = await this.client.userApi.createUser({
+        activate: true,
+        nextLogin: 'changePassword',
+        body: { profile: profileOf(input), credentials: { password: { value: temporaryPassword } }, ...(input.groupIds?.length ? { groupIds: input.groupIds } : {}) },
+      });
+      created = true;
+      return toDirectoryUser(made);
+    });
+    if (created) return { user, temporaryPassword };
+    // A retry: the first attempt's password went with it, so the user gets a new one.
+    const replacement = await this.issueTemporaryPassword(user.id);
+    return { user: (await this.getUser(user.id)) ?? user, temporaryPassword: replacement };
+  }
+
+  /**
+   * Runs a create; when Okta says the login is taken, returns the user an earlier attempt made
+   * (logins are decided unique before creating), or refuses when someone else holds it.
+   */
+  private async createOnce(input: CreateUserInput, create: () => Promise<DirectoryUser>): Promise<DirectoryUser> {
+    try {
+      return await create();
     } catch (err) {
-      // A retried activity finds the user its first attempt created (logins are generated unique).
-      if (isLoginTaken(err)) {
-        const existing = await this.getUser(input.login);
-        if (existing) return existing;
-      }
+      if (!isLoginTaken(err)) throw toFailure(err);
+    }
+    const existing = await this.getUser(input.login);
+    if (existing && madeFrom(existing, input)) return existing;
+    throw classifyFailure('Okta', 409, `the login ${input.login} is taken by another user`);
+  }
+
+  async issueTemporaryPassword(userId: string): Promise<string> {
+    // Raw HTTP through the SDK (its auth, retries and errors): userApi.expirePasswordAndGetTemporaryPassword
+    // in SDK 8.1.0 parses the answer as a User and drops tempPassword (research/round2.md §2).
+    const url = `${this.client.baseUrl}/api/v1/users/${encodeURIComponent(userId)}/lifecycle/expire_password_with_temp_password?revokeSessions=true`;
+    let answer: { tempPassword?: unknown };
+    try {
+      answer = (await (await this.client.http.post(url)).json()) as { tempPassword?: unknown };
+    } catch (err) {
       throw toFailure(err);
     }
+    if (typeof answer.tempPassword !== 'string' || !answer.tempPassword) throw classifyFailure('Okta', 502, 'expire_password_with_temp_password answered without a tempPassword');
+    return answer.tempPassword;
   }
 
   async deactivateUser(userId: string): Promise<void> {

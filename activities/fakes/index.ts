@@ -3,6 +3,7 @@
  * to run the real activities fast and to inspect what happened (who is in which group, which
  * messages were sent, which tickets exist).
  */
+import { randomBytes } from 'node:crypto';
 import { classifyFailure } from '../errors';
 import { loadDirectory, type Directory } from '../directory';
 import type { AuditEvent, AuditPort, CreateUserInput, DirectoryUser, JiraIssueRef, JiraPort, OktaPort, SlackMessageRef, SlackPort } from '../ports';
@@ -67,6 +68,19 @@ export class FakeOkta implements OktaPort {
   async removeUserFromGroup(groupId: string, userId: string) {
     this.calls.push(`remove ${groupId} ${userId}`);
     this.groups.get(groupId)?.members.delete(userId);
+  }
+  async findUsersByLoginPrefix(prefix: string) {
+    return [...this.users.values()].filter((u) => u.login.toLowerCase().startsWith(prefix.toLowerCase()));
+  }
+  async createUserWithTemporaryPassword(input: CreateUserInput) {
+    const existing = this.find(input.login);
+    const user = existing ?? (await this.createUser({ ...input, activate: true }));
+    return { user, temporaryPassword: await this.issueTemporaryPassword(user.id) };
+  }
+  async issueTemporaryPassword(userId: string) {
+    this.setStatus(userId, 'PASSWORD_EXPIRED');
+    this.calls.push(`temp-password ${userId}`);
+    return `Fake-${randomBytes(6).toString('hex')}`;
   }
   async createUser(input: CreateUserInput) {
     const id = `00u_${input.login.split('@')[0]}_${this.users.size}`;

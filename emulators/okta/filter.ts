@@ -2,7 +2,8 @@
  * A small evaluator for Okta's `search` / `filter` expressions (a SCIM subset):
  *   profile.login eq "alice@example.com" and (status eq "ACTIVE" or status eq "SUSPENDED")
  * Operators: eq ne sw co ew gt ge lt le pr; `and`, `or`, `not`, parentheses.
- * String comparisons are case-insensitive, as Okta's are for logins.
+ * String comparisons are case-insensitive, as Okta's are for logins. A path through an array
+ * (`target.id` on a System Log event) matches when any element does.
  */
 
 type Token = { kind: 'lparen' | 'rparen' } | { kind: 'word'; text: string } | { kind: 'string'; text: string };
@@ -114,8 +115,18 @@ function parse(tokens: Token[]): Node {
   return tree;
 }
 
-function attributeOf(resource: unknown, path: string): unknown {
-  return path.split('.').reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), resource);
+/**
+ * The values at a dotted path. An array on the way fans out (System Log `target.id` matches any
+ * target), so the result is every value found; a plain path gives at most one.
+ */
+function valuesAt(resource: unknown, path: string): unknown[] {
+  let values: unknown[] = [resource];
+  for (const key of path.split('.')) {
+    values = values
+      .flatMap((value) => (Array.isArray(value) ? value : [value]))
+      .map((value) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined));
+  }
+  return values.flatMap((value) => (Array.isArray(value) ? value : [value]));
 }
 
 function normalize(value: unknown): unknown {
@@ -156,8 +167,12 @@ function evaluate(node: Node, resource: unknown): boolean {
       return evaluate(node.left, resource) || evaluate(node.right, resource);
     case 'not':
       return !evaluate(node.inner, resource);
-    default:
-      return compare(attributeOf(resource, node.attribute), node.op, node.value);
+    default: {
+      const values = valuesAt(resource, node.attribute);
+      // `ne` holds when no value equals; every other operator when some value matches.
+      if (node.op === 'ne') return !values.some((value) => compare(value, 'eq', node.value));
+      return (values.length ? values : [undefined]).some((value) => compare(value, node.op, node.value));
+    }
   }
 }
 

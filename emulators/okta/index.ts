@@ -6,10 +6,16 @@ import { baseUrlOf, requestLogger, type LoggedRequest } from '../shared/http';
 import { rateLimitHeaders, requireOktaAuth, tokenRouter } from './auth';
 import type { OktaContext } from './context';
 import { OidcProvider, oidcControlRouter, oidcRouter, type OidcOptions } from './oidc';
+import { eventHookJson, EventHooks } from './event-hooks';
 import { appsRouter } from './routes-apps';
+import { eventHooksControlRouter, eventHooksRouter } from './routes-event-hooks';
 import { groupsRouter } from './routes-groups';
+import { logsRouter } from './routes-logs';
+import { riskControlRouter, riskRouter } from './routes-risk';
+import { schemasRouter } from './routes-schemas';
 import { usersRouter } from './routes-users';
 import { OktaState } from './state';
+import { apiActor, requestLogContext } from './system-log';
 import { sendOktaError } from './wire';
 
 export interface OktaEmulatorOptions {
@@ -20,12 +26,15 @@ export interface OktaEmulatorOptions {
   publicUrl?: string;
   /** The OpenID provider at <base>/oauth2/default: its dev client and custom scopes. */
   oidc?: OidcOptions;
+  /** How long an event hook receiver may take to answer (Okta: 3000 ms); tests shorten it. */
+  eventHookTimeoutMs?: number;
 }
 
 export interface OktaEmulator {
   app: Express;
   state: OktaState;
   oidc: OidcProvider;
+  eventHooks: EventHooks;
   faults: FaultInjector;
   requests: LoggedRequest[];
   reset(): void;
@@ -42,10 +51,7 @@ function rateLimited(res: Response, retryAfterSec: number): void {
 export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmulator {
   const state = new OktaState();
   const oidc = new OidcProvider(state, options.oidc);
-  const reset = () => {
-    state.reset();
-    oidc.reset();
-  };
+  const eventHooks = new EventHooks(state.systemLog, { timeoutMs: options.eventHookTimeoutMs });
   const faults = new FaultInjector();
   const requests: LoggedRequest[] = [];
   const limit = (okta: number, max: number) => ({ defaultLimit: options.pageSize ?? okta, maxLimit: Math.max(max, options.pageSize ?? 0) });
@@ -53,6 +59,12 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
     state,
     baseUrl: (req) => baseUrlOf(req, options.publicUrl),
     limits: { users: limit(200, 200), groups: limit(10_000, 10_000), groupUsers: limit(1000, 10_000), appUsers: limit(50, 500) },
+    record: (req, res, input) => state.systemLog.record(requestLogContext(req, res, apiActor(req, state.accessTokens)), input),
+  };
+  const reset = () => {
+    state.reset();
+    oidc.reset();
+    eventHooks.reset();
   };
 
   const app = express();
@@ -65,7 +77,9 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
     res.json({ next: state.membershipEvents.length, events: state.membershipEvents.slice(since) });
   });
   app.use('/_emulator/oidc', oidcControlRouter(oidc));
-  app.use('/_emulator', createControlRouter({ dump: () => ({ ...state.dump(), oidc: oidc.dump() }), reset, seed: (d) => state.seed(d), faults }));
+  app.use('/_emulator', riskControlRouter(state), eventHooksControlRouter(eventHooks));
+  const dump = () => ({ ...state.dump(), oidc: oidc.dump(), eventHooks: [...eventHooks.hooks.values()].map((hook) => eventHookJson(hook, options.publicUrl ?? '')) });
+  app.use('/_emulator', createControlRouter({ dump, reset, seed: (d) => state.seed(d), faults }));
 
   app.use(rateLimitHeaders());
   app.use(faults.middleware({ rateLimited, serverError: (res, status) => sendOktaError(res, status, 'E0000009', 'Internal Server Error') }));
@@ -74,8 +88,12 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
   app.use('/api/v1', requireOktaAuth(state));
   app.use(express.json({ limit: '1mb' }));
   app.use(usersRouter(ctx));
+  app.use(riskRouter(ctx));
+  app.use(schemasRouter(ctx));
   app.use(groupsRouter(ctx));
   app.use(appsRouter(ctx));
+  app.use(logsRouter(ctx));
+  app.use(eventHooksRouter(ctx, eventHooks));
   app.use((req, res) => sendOktaError(res, 404, 'E0000007', `Not found: Resource not found: ${req.path}`));
   const onError: ErrorRequestHandler = (err: { status?: number; type?: string; message?: string }, _req, res, _next) => {
     if (err.type === 'entity.parse.failed') return sendOktaError(res, 400, 'E0000003', 'The request body was not well-formed.');
@@ -84,5 +102,5 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
   app.use(onError);
 
   if (options.directory) state.seed(options.directory);
-  return { app, state, oidc, faults, requests, reset, seed: (d) => state.seed(d) };
+  return { app, state, oidc, eventHooks, faults, requests, reset, seed: (d) => state.seed(d) };
 }

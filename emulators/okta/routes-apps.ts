@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { OktaContext } from './context';
 import { paginate } from './pagination';
-import type { OktaApp } from './state';
+import type { OktaApp, OktaUser } from './state';
+import { appInstanceTarget, appUserTarget, EVENTS, userTarget } from './system-log';
 import { appJson, appUserJson, sendNotFound, sendOktaError } from './wire';
 
 interface AssignBody {
@@ -33,6 +34,17 @@ export function appsRouter(ctx: OktaContext): Router {
     res.json(paginate(req, res, base, [...app.users.values()], ctx.limits.appUsers).map((assignment) => appUserJson(app, assignment, base)));
   });
 
+  /** Assigns (or updates an assignment); a new assignment logs application.user_membership.add. */
+  const assign = (req: Request, res: Response, app: OktaApp, user: OktaUser, body: AssignBody) => {
+    const isNew = !app.users.has(user.id);
+    const assignment = state.assignApp(app, user, body);
+    if (isNew) {
+      const userName = String(assignment.credentials.userName ?? user.profile.login);
+      ctx.record(req, res, { ...EVENTS.appMemberAdd, target: [appUserTarget(user, userName), appInstanceTarget(app), userTarget(user)], debugData: { appname: app.label } });
+    }
+    res.json(appUserJson(app, assignment, ctx.baseUrl(req)));
+  };
+
   // Okta 8.x assigns with POST /apps/{appId}/users and the user id in the body; re-assigning updates.
   router.post('/api/v1/apps/:appId/users', (req, res) => {
     const app = findApp(req, res);
@@ -41,7 +53,16 @@ export function appsRouter(ctx: OktaContext): Router {
     if (!body.id) return sendOktaError(res, 400, 'E0000001', 'Api validation failed: id', ['id: The field cannot be left blank']);
     const user = state.findUser(body.id);
     if (!user) return sendNotFound(res, body.id, 'User');
-    res.json(appUserJson(app, state.assignApp(app, user, body), ctx.baseUrl(req)));
+    assign(req, res, app, user, body);
+  });
+
+  // The older SDKs' assignment: PUT with the user id in the path.
+  router.put('/api/v1/apps/:appId/users/:userId', (req, res) => {
+    const app = findApp(req, res);
+    if (!app) return;
+    const user = state.findUser(req.params.userId);
+    if (!user) return sendNotFound(res, req.params.userId, 'User');
+    assign(req, res, app, user, (req.body ?? {}) as AssignBody);
   });
 
   router.get('/api/v1/apps/:appId/users/:userId', (req, res) => {
@@ -55,7 +76,14 @@ export function appsRouter(ctx: OktaContext): Router {
   router.delete('/api/v1/apps/:appId/users/:userId', (req, res) => {
     const app = findApp(req, res);
     if (!app) return;
-    if (!app.users.delete(req.params.userId)) return sendNotFound(res, req.params.userId, 'AppUser');
+    const assignment = app.users.get(req.params.userId);
+    if (!assignment) return sendNotFound(res, req.params.userId, 'AppUser');
+    app.users.delete(req.params.userId);
+    const user = state.users.get(req.params.userId);
+    if (user) {
+      const userName = String(assignment.credentials.userName ?? user.profile.login);
+      ctx.record(req, res, { ...EVENTS.appMemberRemove, target: [appUserTarget(user, userName), appInstanceTarget(app), userTarget(user)], debugData: { appname: app.label } });
+    }
     res.status(204).end();
   });
 

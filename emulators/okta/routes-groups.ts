@@ -3,6 +3,7 @@ import type { OktaContext } from './context';
 import { compileFilter, FilterSyntaxError, type Predicate } from './filter';
 import { paginate, queryParam } from './pagination';
 import type { OktaGroup, OktaUser } from './state';
+import { EVENTS, groupTarget, userTarget } from './system-log';
 import { groupJson, sendNotFound, sendOktaError, userJson } from './wire';
 
 function groupPredicate(req: Request): Predicate {
@@ -61,18 +62,21 @@ export function groupsRouter(ctx: OktaContext): Router {
     res.json(paginate(req, res, base, members, ctx.limits.groupUsers).map((user) => userJson(user, base)));
   });
 
-  // Both are idempotent in Okta: adding a member twice or removing a non-member answers 204.
+  // Both are idempotent in Okta: adding a member twice or removing a non-member answers 204
+  // (and logs nothing).
   router.put('/api/v1/groups/:groupId/users/:userId', (req, res) => {
     const found = findMembership(req, res);
     if (!found) return;
-    state.addMember(found[0], found[1].id);
+    const [group, user] = found;
+    if (state.addMember(group, user.id)) ctx.record(req, res, { ...EVENTS.groupMemberAdd, target: [userTarget(user), groupTarget(group)] });
     res.status(204).end();
   });
 
   router.delete('/api/v1/groups/:groupId/users/:userId', (req, res) => {
     const found = findMembership(req, res);
     if (!found) return;
-    state.removeMember(found[0], found[1].id);
+    const [group, user] = found;
+    if (state.removeMember(group, user.id)) ctx.record(req, res, { ...EVENTS.groupMemberRemove, target: [userTarget(user), groupTarget(group)] });
     res.status(204).end();
   });
 

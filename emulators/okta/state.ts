@@ -1,5 +1,7 @@
 import { randomId } from '../shared/http';
 import { seedEmail, type Directory } from '../shared/directory';
+import { UserSchema } from './schema';
+import { SystemLog } from './system-log';
 
 export interface OktaUser {
   id: string;
@@ -55,6 +57,12 @@ export interface MembershipEvent {
   changed: boolean;
 }
 
+/** The level GET /api/v1/users/{id}/risk answers (NONE when never set). */
+export interface UserRisk {
+  level: 'LOW' | 'MEDIUM' | 'HIGH';
+  reason?: string;
+}
+
 export class OktaState {
   users = new Map<string, OktaUser>();
   groups = new Map<string, OktaGroup>();
@@ -63,9 +71,15 @@ export class OktaState {
   accessTokens = new Map<string, { clientId: string; scope: string }>();
   /** Every add/remove of a group member, in order (GET /_emulator/membership-events). */
   membershipEvents: MembershipEvent[] = [];
+  readonly schema = new UserSchema();
+  readonly systemLog = new SystemLog();
+  risk = new Map<string, UserRisk>();
 
   reset(): void {
     this.membershipEvents = [];
+    this.schema.reset();
+    this.systemLog.clear();
+    this.risk.clear();
     this.users.clear();
     this.groups.clear();
     this.apps.clear();
@@ -91,7 +105,7 @@ export class OktaState {
 
   addUser(input: { id?: string; profile: OktaUser['profile']; status: string; hasPassword: boolean }): OktaUser {
     const at = now();
-    const active = input.status === 'ACTIVE' || input.status === 'PROVISIONED';
+    const active = ['ACTIVE', 'PROVISIONED', 'PASSWORD_EXPIRED'].includes(input.status);
     const user: OktaUser = {
       id: input.id ?? randomId('00u'),
       status: input.status,
@@ -117,28 +131,40 @@ export class OktaState {
     if (status === 'ACTIVE' && !user.activated) user.activated = at;
   }
 
-  /** Okta removes app assignments on deactivation; group memberships stay. */
-  deactivate(user: OktaUser): void {
+  /** Okta removes app assignments on deactivation (returned, for the log); group memberships stay. */
+  deactivate(user: OktaUser): Array<{ app: OktaApp; assignment: OktaAppUser }> {
     this.setStatus(user, 'DEPROVISIONED');
-    for (const app of this.apps.values()) app.users.delete(user.id);
+    const removed: Array<{ app: OktaApp; assignment: OktaAppUser }> = [];
+    for (const app of this.apps.values()) {
+      const assignment = app.users.get(user.id);
+      if (assignment && app.users.delete(user.id)) removed.push({ app, assignment });
+    }
+    return removed;
   }
 
   deleteUser(user: OktaUser): void {
     this.users.delete(user.id);
+    this.risk.delete(user.id);
     for (const group of this.groups.values()) group.members.delete(user.id);
     for (const app of this.apps.values()) app.users.delete(user.id);
   }
 
-  addMember(group: OktaGroup, userId: string): void {
-    this.membershipEvents.push({ groupId: group.id, userId, op: 'add', at: Date.now(), changed: !group.members.has(userId) });
+  /** True when the user was not a member yet. */
+  addMember(group: OktaGroup, userId: string): boolean {
+    const changed = !group.members.has(userId);
+    this.membershipEvents.push({ groupId: group.id, userId, op: 'add', at: Date.now(), changed });
     group.members.add(userId);
     group.lastMembershipUpdated = now();
+    return changed;
   }
 
-  removeMember(group: OktaGroup, userId: string): void {
-    this.membershipEvents.push({ groupId: group.id, userId, op: 'remove', at: Date.now(), changed: group.members.has(userId) });
+  /** True when the user was a member. */
+  removeMember(group: OktaGroup, userId: string): boolean {
+    const changed = group.members.has(userId);
+    this.membershipEvents.push({ groupId: group.id, userId, op: 'remove', at: Date.now(), changed });
     group.members.delete(userId);
     group.lastMembershipUpdated = now();
+    return changed;
   }
 
   assignApp(app: OktaApp, user: OktaUser, body: { scope?: string; credentials?: Record<string, unknown>; profile?: Record<string, unknown> }): OktaAppUser {
@@ -160,6 +186,7 @@ export class OktaState {
   seed(directory: Directory): void {
     const at = now();
     for (const seed of directory.users) {
+      this.schema.declareFromSeed(seed.profile ?? {});
       this.addUser({
         id: seed.id,
         status: seed.status ?? 'ACTIVE',
@@ -191,6 +218,9 @@ export class OktaState {
       users: [...this.users.values()],
       groups: [...this.groups.values()].map(({ members, ...group }) => ({ ...group, members: [...members] })),
       apps: [...this.apps.values()].map(({ users, ...app }) => ({ ...app, users: [...users.values()] })),
+      customProfileProperties: Object.fromEntries(this.schema.custom),
+      risk: Object.fromEntries(this.risk),
+      systemLogEvents: this.systemLog.all().length,
     };
   }
 }

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { createOktaAdapter, type OktaAdapter } from '../../activities/adapters/okta';
+import { createOktaAdapter, generateTemporaryPassword, type OktaAdapter } from '../../activities/adapters/okta';
 import { directoryWithBigGroup, failureOf, startTestEmulators, type RunningEmulators } from '../helpers/emulators';
 import { waitFor } from '../helpers/wait';
 
@@ -134,6 +134,111 @@ describe('Okta adapter against the Okta emulator (real okta-sdk-nodejs)', () => 
     await okta.deleteUser(user.id);
     await okta.deleteUser(user.id);
     expect(state().users.has(user.id)).toBe(false);
+  });
+
+  describe('temporary accounts', () => {
+    const GATEHOUSE_ATTRIBUTES = { gatehouseTemporary: { title: 'Gatehouse temporary account', type: 'boolean' }, gatehouseManager: { title: 'Gatehouse manager', type: 'string' } };
+    const account = (login: string) => ({
+      login,
+      email: login,
+      firstName: 'Élodie',
+      lastName: 'Lefèvre',
+      profile: { gatehouseTemporary: true, gatehouseManager: 'bob@example.com' },
+      groupIds: ['00g_paris_inbox', '00g_field_calendar'],
+    });
+    const POLICY = /^(?=.*[a-z])(?=.*[A-Z])(?=.*\d).{16}$/;
+
+    it('refuses the custom attributes until the schema has them (400 E0000001, not retried)', async () => {
+      const failure = await failureOf(okta.createUserWithTemporaryPassword(account('early.tmp@example.org')));
+      expect(failure).toMatchObject({ type: 'OktaRejected', nonRetryable: true });
+      expect(failure.message).toContain('E0000001');
+      expect(state().findByLogin('early.tmp@example.org')).toBeUndefined();
+      state().schema.update({ definitions: { custom: { properties: GATEHOUSE_ATTRIBUTES } } });
+    });
+
+    it('creates the account with a password to change at first sign-in, in its groups', async () => {
+      const { user, temporaryPassword } = await okta.createUserWithTemporaryPassword(account('elodie.lefevre.tmp@example.org'));
+      expect(user).toMatchObject({ login: 'elodie.lefevre.tmp@example.org', status: 'PASSWORD_EXPIRED', profile: { gatehouseTemporary: true, gatehouseManager: 'bob@example.com' } });
+      expect(temporaryPassword).toMatch(POLICY);
+      expect(state().groups.get('00g_paris_inbox')?.members.has(user.id)).toBe(true);
+      expect(state().groups.get('00g_field_calendar')?.members.has(user.id)).toBe(true);
+      expect(emulators.okta.emulator.requests.some((r) => r.method === 'POST' && r.path === '/api/v1/users?activate=true&nextLogin=changePassword' && r.status === 200)).toBe(true);
+    });
+
+    it('a retried create finds the user it made and issues a new temporary password', async () => {
+      const first = await okta.createUserWithTemporaryPassword(account('retry.tmp@example.org'));
+      const again = await okta.createUserWithTemporaryPassword(account('retry.tmp@example.org'));
+      expect(again.user.id).toBe(first.user.id);
+      expect(again.user.status).toBe('PASSWORD_EXPIRED');
+      expect(again.temporaryPassword).not.toBe(first.temporaryPassword);
+      expect(emulators.okta.emulator.requests.some((r) => r.path === `/api/v1/users/${first.user.id}/lifecycle/expire_password_with_temp_password?revokeSessions=true` && r.status === 200)).toBe(true);
+      expect([...state().users.values()].filter((u) => u.profile.login === 'retry.tmp@example.org')).toHaveLength(1);
+    });
+
+    it('refuses a login someone else holds (409, not retried) instead of taking their account over', async () => {
+      const failure = await failureOf(okta.createUserWithTemporaryPassword({ ...account('alice@example.com'), firstName: 'Alice', lastName: 'Archer' }));
+      expect(failure).toMatchObject({ type: 'OktaRejected', nonRetryable: true, details: [{ status: 409 }] });
+      expect(state().users.get('00u_alice')?.status).toBe('ACTIVE');
+    });
+
+    it('finds taken logins by prefix, case-insensitively, deactivated ones included', async () => {
+      await okta.createUser({ login: 'Elodie.Lefevre.Tmp2@example.org', email: 'elodie.lefevre.tmp2@example.org', firstName: 'E', lastName: 'L' });
+      await okta.deactivateUser('elodie.lefevre.tmp2@example.org');
+      const found = await okta.findUsersByLoginPrefix('elodie.lefevre.tmp');
+      expect(found.map((u) => u.login.toLowerCase()).sort()).toEqual(['elodie.lefevre.tmp2@example.org', 'elodie.lefevre.tmp@example.org']);
+      expect(emulators.okta.emulator.requests.some((r) => r.path.startsWith('/api/v1/users?search=profile.login%20sw%20%22elodie.lefevre.tmp%22'))).toBe(true);
+      // A quote in the prefix is escaped, not a syntax error.
+      expect(await okta.findUsersByLoginPrefix('o"brien')).toEqual([]);
+    });
+
+    it('issues a new temporary password over raw HTTP, waiting out 429s and classifying failures', async () => {
+      const { user } = await okta.createUserWithTemporaryPassword(account('reissue.tmp@example.org'));
+      const route = `POST /api/v1/users/${user.id}/lifecycle/expire_password_with_temp_password`;
+      emulators.okta.emulator.faults.configure({ burst429: { count: 2, retryAfterSec: -1, route } });
+      expect(await okta.issueTemporaryPassword(user.id)).toMatch(/^\w{10}$/);
+      expect(emulators.okta.emulator.faults.injected.rateLimited).toBe(2);
+
+      emulators.okta.emulator.faults.configure({ burst429: { count: 3, retryAfterSec: -1, route } });
+      expect(await failureOf(okta.issueTemporaryPassword(user.id))).toMatchObject({ type: 'OktaRateLimited', nonRetryable: false });
+      emulators.okta.emulator.faults.configure({ outage: { seconds: 60, status: 502, route } });
+      expect(await failureOf(okta.issueTemporaryPassword(user.id))).toMatchObject({ type: 'OktaUnavailable', nonRetryable: false });
+      emulators.okta.emulator.faults.clear();
+
+      // A STAGED user has no password to expire: Okta's 403 E0000038 is not an auth problem.
+      const staged = await okta.createUser({ login: 'staged.tmp@example.org', email: 'staged.tmp@example.org', firstName: 'S', lastName: 'T', activate: false });
+      expect(await failureOf(okta.issueTemporaryPassword(staged.id))).toMatchObject({ type: 'OktaRejected', nonRetryable: true });
+      expect(await failureOf(okta.issueTemporaryPassword('00u_nobody'))).toMatchObject({ type: 'OktaRejected', nonRetryable: true });
+    });
+
+    it('a create during an outage is retryable, and the retry after it creates the account once', async () => {
+      emulators.okta.emulator.faults.configure({ outage: { seconds: 0.3, status: 503, route: 'POST /api/v1/users' } });
+      expect(await failureOf(okta.createUserWithTemporaryPassword(account('outage.tmp@example.org')))).toMatchObject({ type: 'OktaUnavailable', nonRetryable: false });
+      const made = await waitFor(() => okta.createUserWithTemporaryPassword(account('outage.tmp@example.org')), 'the outage to end', 5000);
+      expect(made.user.status).toBe('PASSWORD_EXPIRED');
+      expect([...state().users.values()].filter((u) => u.profile.login === 'outage.tmp@example.org')).toHaveLength(1);
+    });
+
+    it('closes the account: sessions, deactivate, delete; a user already gone is done', async () => {
+      const { user } = await okta.createUserWithTemporaryPassword(account('close.tmp@example.org'));
+      await okta.clearUserSessions(user.id);
+      expect(state().users.get(user.id)?.sessionsClearedAt).not.toBeNull();
+      await okta.deactivateUser(user.id);
+      await okta.deleteUser(user.id);
+      expect(state().users.has(user.id)).toBe(false);
+      await okta.clearUserSessions(user.id);
+      await okta.deactivateUser(user.id);
+      await okta.deleteUser(user.id);
+      expect(await okta.getUser(user.id)).toBeNull();
+    });
+
+    it('generates readable passwords that meet the policy and avoid the name', () => {
+      for (let i = 0; i < 200; i += 1) {
+        const password = generateTemporaryPassword(['elodie', 'Lefevre']);
+        expect(password).toMatch(POLICY);
+        expect(password).not.toMatch(/[0O1lI]/);
+        expect(password.toLowerCase()).not.toContain('elodie');
+      }
+    });
   });
 
   it('authenticates as an OAuth service app with a private-key JWT', async () => {
