@@ -11,23 +11,13 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
 import { API_SCOPES, type ApiScope, type ApiToken } from '../activities/settings';
 import { HttpError } from './errors';
+import { looksLikeJwt, OktaTokenError, type OktaTokenVerifier } from './identity/okta-token';
 import type { People } from './people';
 
 export type Caller =
   | { kind: 'token'; name: string; scopes: ReadonlySet<ApiScope> }
   | { kind: 'person'; login: string; userId: string; clientId: string; scopes: ReadonlySet<ApiScope> }
   | { kind: 'client'; clientId: string; scopes: ReadonlySet<ApiScope> };
-
-/** What an Okta access token says, once its signature, issuer, audience and expiry are checked. */
-export type VerifiedOktaToken =
-  | { kind: 'person'; userId: string; subject: string; clientId: string; scopes: string[] }
-  | { kind: 'client'; clientId: string; scopes: string[] };
-
-export interface OktaTokenVerifier {
-  looksLikeJwt(token: string): boolean;
-  /** Throws when the token is not one this API accepts. */
-  verify(token: string): Promise<VerifiedOktaToken>;
-}
 
 /** A person signed in with Okta may file, read and decide for themselves (their approver rights decide the rest). */
 const PERSON_SCOPES: ReadonlySet<ApiScope> = new Set(['requests:create', 'requests:read', 'requests:decide', 'temporary-accounts']);
@@ -77,9 +67,13 @@ export function authenticate(opts: AuthOptions): RequestHandler {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
       if (!match) return next(refuse(res, 'missing bearer token (Authorization: Bearer <token>)'));
       const presented = match[1]!;
-      if (opts.okta?.looksLikeJwt(presented)) {
+      if (opts.okta && looksLikeJwt(presented)) {
         res.locals.caller = await oktaCaller(opts, presented).catch((err: unknown) => {
-          throw err instanceof HttpError ? err : refuse(res, `the Okta access token was refused: ${err instanceof Error ? err.message : 'invalid'}`);
+          if (err instanceof OktaTokenError && err.reason === 'jwks_unavailable') {
+            throw new HttpError(503, 'unavailable', 'the Okta keys could not be fetched to check the token; retry shortly', [], {}, 5);
+          }
+          if (err instanceof OktaTokenError) throw refuse(res, `the Okta access token was refused (${err.reason})`);
+          throw err;
         });
         return next();
       }

@@ -9,6 +9,7 @@ import { loadPolicy, PolicyError } from '../activities/policy/load';
 import { API_SCOPES, loadSettings, SettingsError, type ApiToken, type Settings } from '../activities/settings';
 import { describeAuditStore, openAuditStore } from '../activities/audit/store';
 import { createApp } from './app';
+import { createOktaTokenVerifier } from './identity/okta-token';
 import { buildOktaPort } from './deps';
 import { mountSlack, SLACK_EVENTS_PATH } from './slack';
 
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
     policy: () => policy,
     okta,
     tokens: apiTokens(settings, logger),
+    // Okta-issued access tokens name a person (or an Okta client) instead of an integration.
+    ...(settings.OKTA_OIDC_ISSUER ? { oktaTokens: createOktaTokenVerifier({ issuer: settings.OKTA_OIDC_ISSUER, audience: settings.OKTA_OIDC_AUDIENCE }) } : {}),
     rateLimitPerMinute: settings.GATEHOUSE_RATE_LIMIT,
     webUiUrl: settings.TEMPORAL_UI_URL,
     namespace: settings.TEMPORAL_NAMESPACE,
@@ -99,6 +102,15 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : settings.PORT;
     logger.info({ url: `http://127.0.0.1:${port}`, temporal: settings.TEMPORAL_ADDRESS, namespace: settings.TEMPORAL_NAMESPACE }, 'Gatehouse API listening');
+  });
+
+  // Requests Node's HTTP parser refuses before Express sees them (headers over 16 KB, garbage)
+  // still get the JSON error shape.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, text] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const body = JSON.stringify({ error: { code: 'validation_failed', message: status === 431 ? 'the request headers are too large' : 'malformed HTTP request', details: [] } });
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
 
   let stopping = false;

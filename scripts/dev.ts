@@ -4,7 +4,6 @@
  * worker and the API as child processes with prefixed logs; prints the URLs, the dev API token and
  * a curl line. Ctrl-C / SIGTERM stops them in reverse order (the worker drains first).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { loadPolicy, PolicyError } from '../activities/policy/load';
 import { API_SCOPES, configuredSystems, loadSettings, SettingsError, type Settings } from '../activities/settings';
 import { createOktaClient } from '../activities/adapters/okta';
 import { setupOktaSchema } from './okta-setup';
+import { createSupervisor } from './dev-supervisor';
 import { findTemporalCli } from './temporal-cli';
 
 const ROOT = join(__dirname, '..');
@@ -22,57 +22,13 @@ type Name = keyof typeof COLORS;
 
 const say = (name: Name, line: string) => process.stdout.write(`\x1b[${COLORS[name]}m[${name}]\x1b[0m ${line}\n`);
 
-/** pino JSON lines become "LEVEL message key=value…" for people; anything else passes through. */
-function humanize(line: string): string {
-  if (!line.startsWith('{')) return line;
-  try {
-    const { level, time: _t, pid: _p, hostname: _h, name: _n, msg, ...rest } = JSON.parse(line) as Record<string, unknown>;
-    const lvl = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' }[level as number] ?? String(level);
-    const extra = Object.entries(rest)
-      .filter(([, v]) => v !== undefined && typeof v !== 'object')
-      .map(([k, v]) => `${k}=${String(v)}`)
-      .join(' ');
-    return `${lvl} ${String(msg ?? '')}${extra ? `  ${extra}` : ''}`;
-  } catch {
-    return line;
-  }
-}
-
-const children: { name: Name; child: ChildProcess }[] = [];
-let stopping = false;
-
-/**
- * Starts a child process. A worker that dies is started again (a worker that stopped on its own
- * exits non-zero so that someone restarts it; in dev mode that is us); any other child dying
- * stops everything.
- */
-function start(name: Name, script: string, env: NodeJS.ProcessEnv, restarts: number[] = []): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  // Multi-line messages (webpack's bundle report) are cut to their first line.
-  const pipe = (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((l) => say(name, humanize(l).split('\n')[0]!));
-  child.stdout!.on('data', pipe);
-  child.stderr!.on('data', pipe);
-  child.on('exit', (code, signal) => {
-    if (stopping) return;
-    const recent = restarts.filter((at) => Date.now() - at < 60_000);
-    if (name === 'worker' && recent.length < 5) {
-      say('dev', `worker exited (${signal ?? code}); starting a new one (restart ${recent.length + 1} in the last minute)`);
-      const entry = children.findIndex((c) => c.child === child);
-      if (entry >= 0) children.splice(entry, 1);
-      setTimeout(() => !stopping && start(name, script, env, [...recent, Date.now()]), 1000);
-      return;
-    }
-    say('dev', `${name} exited (${signal ?? code}); stopping everything`);
-    void shutdown(1);
-  });
-  children.push({ name, child });
-  return child;
-}
+const supervisor = createSupervisor({ cwd: ROOT, say: (name, line) => say(name as Name, line), onFatal: (code) => void shutdown(code), restart: ['worker'] });
+const start = (name: Name, script: string, env: NodeJS.ProcessEnv) => supervisor.start(name, script, env);
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (stopping) throw new Error('stopping');
+    if (supervisor.isStopping()) throw new Error('stopping');
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -86,22 +42,25 @@ const temporalUp = (address: string) => async () => {
   return true;
 };
 
+let shuttingDown = false;
 async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
+  if (!shuttingDown) {
+    shuttingDown = true;
     say('dev', 'stopping…');
-    for (const { name, child } of [...children].reverse()) {
-      if (child.exitCode !== null || child.signalCode !== null) continue;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), name === 'worker' ? 20_000 : 10_000);
-      await exited;
-      clearTimeout(timer);
-      say('dev', `${name} stopped`);
-    }
+    await supervisor.stopAll();
   }
   process.exit(code);
 }
+
+/** A dev-mode secret kept in .data/<name>, so a restart of dev mode keeps sessions and clients working. */
+function devSecret(name: string): string {
+  const file = join(DATA, name);
+  const secret = existsSync(file) ? readFileSync(file, 'utf8').trim() : randomBytes(24).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+const DEV_OIDC_CLIENT_ID = '0oa_gatehouse_dev';
 
 /** The configured tokens, or the dev token (kept in .data/dev-token), which holds every scope. */
 function devToken(settings: Settings): { tokens: string; token: string } {
@@ -144,9 +103,13 @@ async function main() {
   const emulate = (Object.keys(configured) as (keyof typeof configured)[]).filter((s) => !configured[s]);
   if (emulate.length > 0) {
     const signingSecret = settings.SLACK_SIGNING_SECRET ?? 'dev-signing-secret';
+    const oidc = { OKTA_OIDC_CLIENT_ID: DEV_OIDC_CLIENT_ID, OKTA_OIDC_CLIENT_SECRET: devSecret('oidc-client-secret') };
     // The mail system's emulator is called smtp.
-    start('emulators', 'emulators/main.ts', { GATEHOUSE_EMULATE: emulate.map((s) => (s === 'mail' ? 'smtp' : s)).join(','), GATEHOUSE_SLACK_EVENTS_URL: `${apiUrl}/slack/events`, SLACK_SIGNING_SECRET: signingSecret });
-    if (emulate.includes('okta')) Object.assign(env, { OKTA_ORG_URL: 'http://127.0.0.1:4010', OKTA_API_TOKEN: 'dev-okta-token' });
+    start('emulators', 'emulators/main.ts', { GATEHOUSE_EMULATE: emulate.map((s) => (s === 'mail' ? 'smtp' : s)).join(','), GATEHOUSE_SLACK_EVENTS_URL: `${apiUrl}/slack/events`, SLACK_SIGNING_SECRET: signingSecret, ...oidc });
+    if (emulate.includes('okta')) {
+      // The emulator is also the OpenID provider: the API verifies Okta tokens, the portal signs in with it.
+      Object.assign(env, { OKTA_ORG_URL: 'http://127.0.0.1:4010', OKTA_API_TOKEN: 'dev-okta-token', ...oidc, OKTA_OIDC_ISSUER: 'http://127.0.0.1:4010/oauth2/default' });
+    }
     if (emulate.includes('slack')) Object.assign(env, { SLACK_BOT_TOKEN: 'xoxb-dev-token', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: 'http://127.0.0.1:4020/api/', SLACK_TEAM_ID: 'T_GATEHOUSE' });
     if (emulate.includes('jira')) Object.assign(env, { JIRA_HOST: 'http://127.0.0.1:4030', JIRA_EMAIL: 'gatehouse@example.com', JIRA_API_TOKEN: 'dev-jira-token', JIRA_PROJECT_KEY: 'GATE' });
     if (emulate.includes('mail')) env.SMTP_URL = 'smtp://127.0.0.1:4025';

@@ -18,6 +18,7 @@ import * as commands from './commands';
 import type { SlackDeps } from './deps';
 import { createSlackIdentity, type SlackIdentity } from './identity';
 import * as views from './views';
+import { slackBodyGuard } from './guard';
 
 export const SLACK_EVENTS_PATH = '/slack/events';
 
@@ -56,6 +57,8 @@ function boltLogger(logger: Logger): BoltLogger {
 /** Builds the Bolt app and mounts its receiver on `web` (call before any body parser). */
 export function mountSlack(web: express.Application, opts: SlackAppOptions): App {
   const logger = opts.logger.child({ component: 'slack' });
+  // Before Bolt: a body no listener can take is a 400, not Bolt's 500 or a 3 s hang.
+  web.post(SLACK_EVENTS_PATH, slackBodyGuard);
   const receiver = new ExpressReceiver({
     signingSecret: opts.signingSecret,
     endpoints: SLACK_EVENTS_PATH,

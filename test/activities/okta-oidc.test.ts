@@ -115,24 +115,24 @@ describe('Okta emulator as an OpenID provider', () => {
   });
 
   it('refreshes only with offline_access, may narrow but not widen the scopes', async () => {
-    const tokens = await tokensFor(config, 'carol@example.com', { scope: 'openid profile offline_access requests:read' });
-    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!, { scope: 'openid requests:read' });
-    expect(refreshed.scope).toBe('openid requests:read');
-    expect(decodeJwt(refreshed.access_token)).toMatchObject({ uid: '00u_carol', scp: ['openid', 'requests:read'] });
+    const tokens = await tokensFor(config, 'carol@example.com', { scope: 'openid profile offline_access gatehouse:requests:read' });
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!, { scope: 'openid gatehouse:requests:read' });
+    expect(refreshed.scope).toBe('openid gatehouse:requests:read');
+    expect(decodeJwt(refreshed.access_token)).toMatchObject({ uid: '00u_carol', scp: ['openid', 'gatehouse:requests:read'] });
     expect(decodeJwt(refreshed.access_token).jti).not.toBe(decodeJwt(tokens.access_token).jti);
-    expect(await oauthError(oidc.refreshTokenGrant(config, tokens.refresh_token!, { scope: 'openid admin' }))).toEqual({ error: 'invalid_scope', status: 400 });
+    expect(await oauthError(oidc.refreshTokenGrant(config, tokens.refresh_token!, { scope: 'openid gatehouse:admin' }))).toEqual({ error: 'invalid_scope', status: 400 });
     expect(await oauthError(oidc.refreshTokenGrant(config, 'not-a-refresh-token'))).toEqual({ error: 'invalid_grant', status: 400 });
   });
 
   it('issues client-credentials tokens for custom scopes only, with sub = cid and no uid', async () => {
-    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'requests:read audit:read' });
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'gatehouse:requests:read gatehouse:audit:read' });
     const claims = decodeJwt(tokens.access_token);
-    expect(claims).toMatchObject({ iss: issuer, aud: 'api://default', cid: devId, sub: devId, scp: ['requests:read', 'audit:read'] });
+    expect(claims).toMatchObject({ iss: issuer, aud: 'api://default', cid: devId, sub: devId, scp: ['gatehouse:requests:read', 'gatehouse:audit:read'] });
     expect(claims.uid).toBeUndefined();
     expect(tokens.id_token).toBeUndefined();
     expect(tokens.refresh_token).toBeUndefined();
-    expect(await oauthError(oidc.clientCredentialsGrant(config, { scope: 'openid requests:read' }))).toEqual({ error: 'invalid_scope', status: 400 });
-    expect(await oauthError(oidc.clientCredentialsGrant(config, { scope: 'requests:nothing' }))).toEqual({ error: 'invalid_scope', status: 400 });
+    expect(await oauthError(oidc.clientCredentialsGrant(config, { scope: 'openid gatehouse:requests:read' }))).toEqual({ error: 'invalid_scope', status: 400 });
+    expect(await oauthError(oidc.clientCredentialsGrant(config, { scope: 'gatehouse:requests:nothing' }))).toEqual({ error: 'invalid_scope', status: 400 });
     expect(await oauthError(oidc.clientCredentialsGrant(config))).toEqual({ error: 'invalid_scope', status: 400 });
     // A client credentials token is no person: userinfo refuses it.
     const info = await fetch(`${issuer}/v1/userinfo`, { headers: { Authorization: `Bearer ${tokens.access_token}` } });
@@ -163,12 +163,12 @@ describe('Okta emulator as an OpenID provider', () => {
 
   it('authenticates clients: unknown or wrong secret is 401 invalid_client, Basic and a body secret together is invalid_request', async () => {
     const unknown = await discover(issuer, '0oa_nobody', 'whatever-secret-value');
-    expect(await oauthError(oidc.clientCredentialsGrant(unknown, { scope: 'requests:read' }))).toEqual({ error: 'invalid_client', status: 401 });
+    expect(await oauthError(oidc.clientCredentialsGrant(unknown, { scope: 'gatehouse:requests:read' }))).toEqual({ error: 'invalid_client', status: 401 });
     const wrongSecret = await discover(issuer, devId, `${devSecret}x`);
-    expect(await oauthError(oidc.clientCredentialsGrant(wrongSecret, { scope: 'requests:read' }))).toEqual({ error: 'invalid_client', status: 401 });
+    expect(await oauthError(oidc.clientCredentialsGrant(wrongSecret, { scope: 'gatehouse:requests:read' }))).toEqual({ error: 'invalid_client', status: 401 });
 
     const basic = `Basic ${Buffer.from(`${devId}:${devSecret}`).toString('base64')}`;
-    const both = await fetch(`${issuer}/v1/token`, { method: 'POST', headers: { Authorization: basic }, body: form({ grant_type: 'client_credentials', scope: 'requests:read', client_secret: devSecret }) });
+    const both = await fetch(`${issuer}/v1/token`, { method: 'POST', headers: { Authorization: basic }, body: form({ grant_type: 'client_credentials', scope: 'gatehouse:requests:read', client_secret: devSecret }) });
     expect(both.status).toBe(400);
     expect(await both.json()).toMatchObject({ error: 'invalid_request' });
     const unsupported = await fetch(`${issuer}/v1/token`, { method: 'POST', headers: { Authorization: basic }, body: form({ grant_type: 'password' }) });
@@ -199,7 +199,7 @@ describe('Okta emulator as an OpenID provider', () => {
     expect(elsewhere.headers.get('location')).toBeNull();
     const fixedTokens = await tokensFor(fixedConfig, 'erin@example.com', { scope: 'openid offline_access', redirectUri: 'http://127.0.0.1:9/only-here' });
     expect(fixedTokens.refresh_token).toBeUndefined();
-    expect(await oauthError(oidc.clientCredentialsGrant(fixedConfig, { scope: 'requests:read' }))).toEqual({ error: 'unauthorized_client', status: 400 });
+    expect(await oauthError(oidc.clientCredentialsGrant(fixedConfig, { scope: 'gatehouse:requests:read' }))).toEqual({ error: 'unauthorized_client', status: 400 });
   });
 
   it('answers authorize errors as Okta: an error page for an unknown client, a redirect with state for the rest', async () => {

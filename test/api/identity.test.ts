@@ -5,6 +5,10 @@
  */
 import { API_SCOPES, type ApiToken } from '../../activities/settings';
 import { startApi, TICKET, type ApiHarness } from './harness';
+import * as oidc from 'openid-client';
+import { createOktaTokenVerifier } from '../../api/identity/okta-token';
+import { startTestEmulators, type RunningEmulators } from '../helpers/emulators';
+import { discover, tokensFor } from '../helpers/oidc';
 import { testPolicy } from '../helpers/policies';
 import { waitFor } from '../helpers/wait';
 
@@ -20,12 +24,24 @@ const tokens = new Map<string, ApiToken>([
 ]);
 
 let api: ApiHarness;
+let emulators: RunningEmulators;
+let issuer: string;
+let oidcConfig: oidc.Configuration;
 beforeAll(async () => {
-  api = await startApi({ tokens }, { policy: testPolicy() });
+  // The Okta emulator is the OpenID provider; the API's fake Okta has the same people (ids and logins).
+  emulators = await startTestEmulators({ okta: 0, slack: false, jira: false, smtp: false });
+  issuer = `${emulators.okta.url}/oauth2/default`;
+  const { clientId, clientSecret } = emulators.okta.emulator.oidc.devClient;
+  oidcConfig = await discover(issuer, clientId, clientSecret ?? undefined);
+  api = await startApi({ tokens, oktaTokens: createOktaTokenVerifier({ issuer, jwks: { cooldownMs: 0 } }) }, { policy: testPolicy() });
 });
 afterAll(async () => {
   await api?.close();
+  await emulators?.close();
 });
+
+/** An Okta access token for `login`, through the emulator's real authorize and token endpoints. */
+const personToken = async (login: string) => (await tokensFor(oidcConfig, login, { scope: 'openid profile' })).access_token;
 afterEach(async () => {
   await api.endOpenRequests();
 });
@@ -166,5 +182,71 @@ describe('input that must never reach the worker', () => {
     expect(api.ports.okta.groups.get('00g_aws_ro')!.members.has('00u_alice')).toBe(false);
     // On time: removed within a few seconds of expiresAt (the grant is 3 s long).
     expect(Date.parse(ended.endedAt as string) - Date.parse(ended.expiresAt as string)).toBeLessThan(5000);
+  });
+});
+
+describe('Okta-issued access tokens, from the emulator\'s real token endpoint', () => {
+  it('a person acts as themselves: files for themselves, approves where they are an approver, via http:okta', async () => {
+    const alice = await personToken('alice@example.com');
+    const created = await api.as(alice).post('/v1/requests', { resource: 'prod-db-admin', justification: TICKET });
+    expect(created.status).toBe(201);
+    api.created.add(created.body.id);
+    expect(created.body).toMatchObject({ requester: 'alice@example.com', via: 'http:okta' });
+    const id = created.body.id as string;
+    await resolved(id);
+    // alice cannot approve her own request, nor approve as bob.
+    expect((await api.as(alice).post(`/v1/requests/${id}/approve`, {})).status).toBe(403);
+    const asBob = await api.as(alice).post(`/v1/requests/${id}/approve`, { approver: 'bob@example.com' });
+    expect(asBob.status).toBe(403);
+    expect(asBob.body.error.message).toMatch(/acts only for alice@example.com/);
+    const bob = await personToken('bob@example.com');
+    const approved = await api.as(bob).post(`/v1/requests/${id}/approve`, {});
+    expect(approved.status).toBe(200);
+    expect(approved.body.approvals).toEqual([expect.objectContaining({ approver: 'bob@example.com', via: 'http:okta' })]);
+    // bob is not an approver of step 2 (the owner, carol): the workflow's own rule refuses him.
+    expect((await api.as(bob).post(`/v1/requests/${id}/approve`, { approver: 'bob@example.com' })).status).toBe(409);
+    const carol = await personToken('carol@example.com');
+    const bobAsCarol = await api.as(bob).post(`/v1/requests/${id}/approve`, { approver: 'carol@example.com' });
+    expect(bobAsCarol.status).toBe(403);
+    expect((await api.as(carol).post(`/v1/requests/${id}/approve`, {})).status).toBe(200);
+    await api.waitForStatus(id, 'active');
+  });
+
+  it('a person token naming someone else is 403 for every action', async () => {
+    const erin = await personToken('erin@example.com');
+    expect((await api.as(erin).post('/v1/requests', { requester: 'alice@example.com', resource: 'aws-readonly' })).status).toBe(403);
+    const created = await file(DECIDER, { requester: 'alice@example.com', resource: 'two-of-three' });
+    await resolved(created.body.id);
+    for (const [action, body] of [
+      ['approve', { approver: 'bob@example.com' }],
+      ['deny', { approver: 'bob@example.com' }],
+      ['cancel', { actor: 'alice@example.com' }],
+    ] as const) {
+      expect([action, (await api.as(erin).post(`/v1/requests/${created.body.id}/${action}`, body)).status]).toEqual([action, 403]);
+    }
+  });
+
+  it('a client-credentials token gets only the scopes its scp maps to', async () => {
+    const { access_token: reader } = await oidc.clientCredentialsGrant(oidcConfig, { scope: 'gatehouse:requests:read' });
+    expect((await api.as(reader).get('/v1/resources')).status).toBe(200);
+    const refused = await api.as(reader).post('/v1/requests', { requester: 'alice@example.com', resource: 'aws-readonly' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('insufficient_scope');
+    const { access_token: filer } = await oidc.clientCredentialsGrant(oidcConfig, { scope: 'gatehouse:requests:create' });
+    const filed = await api.as(filer).post('/v1/requests', { requester: 'alice@example.com', resource: 'long-readonly' });
+    expect(filed.status).toBe(201);
+    api.created.add(filed.body.id);
+    expect(filed.body.via).toBe(`http:okta-client:${emulators.okta.emulator.oidc.devClient.clientId}`);
+  });
+
+  it('a forged, expired-looking or foreign token is 401', async () => {
+    const alice = await personToken('alice@example.com');
+    const [h, p] = alice.split('.');
+    const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+    const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, uid: '00u_bob' })).toString('base64url')}.${alice.split('.')[2]}`;
+    for (const token of [forged, `${h}.${p}.`, 'eyJhbGciOiJub25lIn0.eyJ1aWQiOiIwMHVfYm9iIn0.']) {
+      const res = await api.as(token).get('/v1/resources');
+      expect(res.status).toBe(401);
+    }
   });
 });

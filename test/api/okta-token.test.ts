@@ -49,14 +49,14 @@ describe('Okta access-token verifier', () => {
   it('accepts each demo user’s token as that person: uid is the Okta id, sub the login', async () => {
     const verify = verifier();
     for (const user of loadDirectory().users) {
-      const tokens = await tokensFor(config, user.login, { scope: 'openid requests:create requests:read' });
-      expect(await verify.verify(tokens.access_token)).toEqual({ kind: 'person', userId: user.id, subject: user.login, clientId: devId, scopes: ['openid', 'requests:create', 'requests:read'] });
+      const tokens = await tokensFor(config, user.login, { scope: 'openid gatehouse:requests:create gatehouse:requests:read' });
+      expect(await verify.verify(tokens.access_token)).toEqual({ kind: 'person', userId: user.id, subject: user.login, clientId: devId, scopes: ['openid', 'gatehouse:requests:create', 'gatehouse:requests:read'] });
     }
   });
 
   it('accepts a client-credentials token as a client, and applies the client allow-list', async () => {
-    const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'requests:read audit:read' });
-    expect(await verifier().verify(token)).toEqual({ kind: 'client', clientId: devId, scopes: ['requests:read', 'audit:read'] });
+    const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'gatehouse:requests:read gatehouse:audit:read' });
+    expect(await verifier().verify(token)).toEqual({ kind: 'client', clientId: devId, scopes: ['gatehouse:requests:read', 'gatehouse:audit:read'] });
     expect(await verifier({ allowedClientIds: [devId] }).verify(token)).toMatchObject({ kind: 'client' });
     expect(await refusal(verifier({ allowedClientIds: ['0oa_portal_only'] }).verify(token))).toBe('client_not_allowed');
   });
@@ -95,7 +95,7 @@ describe('Okta access-token verifier', () => {
     const registered = await control(base, '/oidc/clients', { client_id: 'short_lived', grant_types: ['client_credentials'], access_token_lifetime_seconds: 1 });
     const { client_secret: secret } = (await registered.json()) as { client_secret: string };
     const shortLived = await discover(issuer, 'short_lived', secret);
-    const { access_token: token, expires_in: expiresIn } = await oidc.clientCredentialsGrant(shortLived, { scope: 'requests:read' });
+    const { access_token: token, expires_in: expiresIn } = await oidc.clientCredentialsGrant(shortLived, { scope: 'gatehouse:requests:read' });
     expect(expiresIn).toBe(1);
     const strict = verifier({ clockToleranceSec: 0 });
     const reason = await waitFor(() => strict.verify(token).then(() => undefined, (err: OktaTokenError) => err.reason), 'the token to expire', 5000);
@@ -109,18 +109,18 @@ describe('Okta access-token verifier', () => {
       .set('Host', 'acme-other.okta.example')
       .auth(devId, running.okta.emulator.oidc.devClient.clientSecret!)
       .type('form')
-      .send({ grant_type: 'client_credentials', scope: 'requests:read' })
+      .send({ grant_type: 'client_credentials', scope: 'gatehouse:requests:read' })
       .expect(200);
     expect(decodeJwt(res.body.access_token).iss).toBe('http://acme-other.okta.example/oauth2/default');
     expect(await refusal(verifier().verify(res.body.access_token))).toBe('wrong_issuer');
 
     const otherConfig = await discover(`${other.okta.url}/oauth2/default`, devId, other.okta.emulator.oidc.devClient.clientSecret!);
-    const { access_token: foreign } = await oidc.clientCredentialsGrant(otherConfig, { scope: 'requests:read' });
+    const { access_token: foreign } = await oidc.clientCredentialsGrant(otherConfig, { scope: 'gatehouse:requests:read' });
     expect(await refusal(verifier({ jwks: { cooldownMs: 0 } }).verify(foreign))).toBe('unknown_key');
   });
 
   it('says jwks_unavailable, not a token problem, when the keys cannot be fetched', async () => {
-    const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'requests:read' });
+    const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'gatehouse:requests:read' });
     const unreachable = createOktaTokenVerifier({ issuer, jwksUri: `http://127.0.0.1:${await closedPort()}/oauth2/default/v1/keys` });
     expect(await refusal(unreachable.verify(token))).toBe('jwks_unavailable');
     expect((await control(base, '/faults', { outage: { seconds: 30, route: '/oauth2/default/v1/keys' } })).status).toBe(200);
@@ -135,12 +135,12 @@ describe('Okta access-token verifier', () => {
   it('follows key rotation: the next key is already cached, a retired key verifies while published', async () => {
     const keyFetches = () => running.okta.emulator.requests.filter((r) => r.path === '/oauth2/default/v1/keys').length;
     const verify = verifier({ jwks: { cooldownMs: 0 } });
-    const first = (await oidc.clientCredentialsGrant(config, { scope: 'requests:read' })).access_token;
+    const first = (await oidc.clientCredentialsGrant(config, { scope: 'gatehouse:requests:read' })).access_token;
     await verify.verify(first);
     const fetchedOnce = keyFetches();
 
     await control(base, '/oidc/rotate');
-    const second = (await oidc.clientCredentialsGrant(config, { scope: 'requests:read' })).access_token;
+    const second = (await oidc.clientCredentialsGrant(config, { scope: 'gatehouse:requests:read' })).access_token;
     expect(decodeProtectedHeader(second).kid).not.toBe(decodeProtectedHeader(first).kid);
     expect(await verify.verify(second)).toMatchObject({ kind: 'client' });
     expect(await verify.verify(first)).toMatchObject({ kind: 'client' });
@@ -148,7 +148,7 @@ describe('Okta access-token verifier', () => {
     expect(keyFetches()).toBe(fetchedOnce);
 
     await control(base, '/oidc/rotate');
-    const third = (await oidc.clientCredentialsGrant(config, { scope: 'requests:read' })).access_token;
+    const third = (await oidc.clientCredentialsGrant(config, { scope: 'gatehouse:requests:read' })).access_token;
     expect(await verify.verify(third)).toMatchObject({ kind: 'client' });
     expect(await verify.verify(second)).toMatchObject({ kind: 'client' });
     // Two rotations later the first key is no longer published.
@@ -156,7 +156,7 @@ describe('Okta access-token verifier', () => {
   });
 
   it('tells JWTs from static API tokens', async () => {
-    const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'requests:read' });
+    const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'gatehouse:requests:read' });
     expect(looksLikeJwt(token)).toBe(true);
     for (const staticToken of ['dev-0123456789abcdef0123', 'portal.token.with.dots', 'eyJ-but-no-dots-at-all', '']) expect(looksLikeJwt(staticToken)).toBe(false);
   });

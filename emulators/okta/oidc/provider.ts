@@ -6,8 +6,8 @@ import { SigningKeys } from './keys';
 /** The default custom authorization server's audience (Okta's default). */
 export const API_AUDIENCE = 'api://default';
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
-/** Gatehouse's API scopes (SPEC §13), configured on the emulator's authorization server by default. */
-export const DEFAULT_CUSTOM_SCOPES = ['requests:create', 'requests:read', 'requests:decide', 'temporary-accounts', 'audit:read', 'admin'];
+/** Gatehouse's API scopes as custom Okta scopes: `gatehouse:<scope>` (api/auth.ts maps them back). */
+export const DEFAULT_CUSTOM_SCOPES = ['requests:create', 'requests:read', 'requests:decide', 'temporary-accounts', 'audit:read', 'admin'].map((s) => `gatehouse:${s}`);
 const CODE_LIFETIME_SEC = 300;
 const ID_TOKEN_LIFETIME_SEC = 3600;
 /** The identity provider id Okta puts in `idp` for users it authenticates itself (the org id). */
