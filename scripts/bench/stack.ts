@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { DirectoryInput } from '../../emulators';
+import { API_SCOPES } from '../../activities/settings';
 import { bundleOptions } from '../../workers/workflow-code';
 import { freePort } from '../temporal-server';
 import { startBenchServer, type BenchServer } from './server';
@@ -207,6 +208,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       SLACK_BOT_TOKEN: 'xoxb-bench-token',
       SLACK_SIGNING_SECRET: signingSecret,
       SLACK_API_URL: `${slack}/api/`,
+      SLACK_TEAM_ID: 'T_GATEHOUSE',
       JIRA_HOST: jira,
       JIRA_EMAIL: 'gatehouse@bench.example',
       JIRA_API_TOKEN: 'bench-jira-token',
@@ -231,7 +233,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       await Promise.all(workers.map((w) => w.kill('SIGTERM')));
     });
     log(`[stack] starting ${opts.workers} worker process(es) and the API…`);
-    const api = startChild('api', 'api/main.ts', { ...common, PORT: String(apiPort), GATEHOUSE_API_TOKENS: `bench:${token}`, ...opts.apiEnv });
+    // One token drives every call (create and decide); the load is the point, so no rate limit.
+    const api = startChild('api', 'api/main.ts', { ...common, PORT: String(apiPort), GATEHOUSE_API_TOKENS: `bench:${token}:${API_SCOPES.join('+')}`, GATEHOUSE_RATE_LIMIT: '0', ...opts.apiEnv });
     started.push(() => api.kill('SIGTERM'));
     await Promise.all([...Array.from({ length: opts.workers }, () => startWorker()), waitHttp(`${apiUrl}/healthz`, 'api', api)]);
 

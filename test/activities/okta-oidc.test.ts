@@ -246,7 +246,7 @@ describe('Okta emulator as an OpenID provider', () => {
 
     const rotated = (await (await control(base, '/oidc/rotate')).json()) as { current: string; next: string; retired: string };
     expect(rotated).toEqual({ retired: before[0]!.kid, current: before[1]!.kid, next: expect.any(String) });
-    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'admin' });
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'gatehouse:admin' });
     expect(decodeProtectedHeader(tokens.access_token).kid).toBe(before[1]!.kid);
     const after = ((await (await fetch(`${issuer}/v1/keys`)).json()) as { keys: { kid: string }[] }).keys.map((k) => k.kid);
     expect(after).toEqual([rotated.current, rotated.next, rotated.retired]);

@@ -117,7 +117,7 @@ describe('decisions', () => {
     const afterBob = await api.post(`/v1/requests/${id}/approve`, { approver: 'bob@example.com', comment: 'ok' });
     expect(afterBob.status).toBe(200);
     expect(afterBob.body).toMatchObject({ status: 'pending_approval', currentStep: 2 });
-    expect(afterBob.body.approvals).toEqual([{ step: 1, approver: 'bob@example.com', decision: 'approved', at: expect.any(String), via: 'http', comment: 'ok' }]);
+    expect(afterBob.body.approvals).toEqual([{ step: 1, approver: 'bob@example.com', decision: 'approved', at: expect.any(String), via: 'http:tests', comment: 'ok' }]);
 
     const afterCarol = await api.post(`/v1/requests/${id}/approve`, { approver: 'carol@example.com' });
     expect(afterCarol.status).toBe(200);

@@ -79,7 +79,7 @@ describe('Okta access-token verifier', () => {
 
   it('refuses alg none and an HS256 token keyed with the public key', async () => {
     const verify = verifier();
-    const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'admin' });
+    const { access_token: token } = await oidc.clientCredentialsGrant(config, { scope: 'gatehouse:admin' });
     const claims = decodeJwt(token);
     const kid = decodeProtectedHeader(token).kid!;
     const none = `${base64url.encode(JSON.stringify({ alg: 'none', kid }))}.${base64url.encode(JSON.stringify(claims))}.`;

@@ -193,8 +193,8 @@ describe('a full lifecycle over HTTP', () => {
     const active = await waitForView(id, (v) => v.status === 'active', 'active');
     expect(active.standingMember).toBe(false);
     expect(active.approvals).toEqual([
-      expect.objectContaining({ step: 1, approver: 'bob@example.com', decision: 'approved', via: 'http' }),
-      expect.objectContaining({ step: 2, approver: 'carol@example.com', decision: 'approved', via: 'http' }),
+      expect.objectContaining({ step: 1, approver: 'bob@example.com', decision: 'approved', via: 'http:e2e' }),
+      expect.objectContaining({ step: 2, approver: 'carol@example.com', decision: 'approved', via: 'http:e2e' }),
     ]);
 
     // Slack: each approver's DM copy was updated in place with the outcome, buttons gone.
