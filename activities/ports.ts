@@ -162,9 +162,57 @@ export interface AuditPort {
   append(event: AuditEvent): Promise<void>;
 }
 
+/** One access request's hold on an Okta group through Gatehouse (the grant ledger, issue 10). */
+export interface Lease {
+  requestId: string;
+  userId: string;
+  groupId: string;
+  login: string;
+  resource: string;
+  workflowId: string;
+  startedAt: string;
+  /** The person was already in the group when the grant began. */
+  wasMember: boolean;
+  endedAt: string | null;
+  endReason: string | null;
+}
+export type NewLease = Omit<Lease, 'endedAt' | 'endReason'>;
+
+/** Access that is meant to stay: from the group's first-sweep baseline, or an explicit allowlist entry. */
+export interface StandingRecord {
+  userId: string;
+  groupId: string;
+  login: string;
+  source: 'baseline' | 'allowlist';
+  by: string;
+  at: string;
+  reason: string;
+}
+
+/**
+ * The grant ledger: a membership Gatehouse gave is removed at the end of its grant unless another
+ * open lease or a standing record explains it. Lease changes are written with their audit events
+ * in one transaction, idempotently (a retried activity writes nothing twice).
+ */
+export interface LedgerPort {
+  openLease(lease: NewLease, events: AuditEvent[]): Promise<Lease>;
+  closeLease(requestId: string, end: { at: string; reason: string }, events: AuditEvent[]): Promise<{ lease: Lease | null; closed: boolean }>;
+  lease(requestId: string): Promise<Lease | null>;
+  openLeases(filter?: { userId?: string; groupId?: string }): Promise<Lease[]>;
+  /** Leases of a group that ended at or after `since` (ISO). */
+  leasesEndedSince(groupId: string, since: string): Promise<Lease[]>;
+  standingRecord(userId: string, groupId: string): Promise<StandingRecord | null>;
+  standingRecords(groupId?: string): Promise<StandingRecord[]>;
+  putStandingRecord(record: StandingRecord, event: AuditEvent): Promise<boolean>;
+  deleteStandingRecord(userId: string, groupId: string, event: AuditEvent): Promise<boolean>;
+}
+
 export interface Ports {
   okta: OktaPort;
   slack: SlackPort;
   jira: JiraPort;
-  audit: AuditPort;
+  /** The audit log and the grant ledger (one store). */
+  audit: AuditPort & LedgerPort;
+  /** Absent when no SMTP_URL is set: mail effects are then recorded as failures. */
+  mail?: MailPort;
 }

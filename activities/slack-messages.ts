@@ -2,7 +2,7 @@
  * Slack message bodies for the access-request lifecycle. Plain Block Kit objects: the workflow
  * passes facts, these functions decide the words. Action ids are wire contracts (SPEC §7).
  */
-import { formatDuration } from '../workflows/access-request/state';
+import { formatDuration } from '../workflows/access-request/wording';
 
 export const ActionId = {
   Approve: 'approve_request',

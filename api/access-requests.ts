@@ -6,16 +6,18 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
+import type { Lease } from '../activities/ports';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { monotonicFactory } from 'ulid';
-import { accessRequestWorkflowId, KIND_ACCESS_REQUEST, requestIdFromWorkflowId, SA } from '../workflows/constants';
+import { accessRequestWorkflowId, requestIdFromWorkflowId, SA } from '../workflows/constants';
+import { KIND, requestQuery } from '../workflows/shared/visibility';
 import { Rejection } from '../workflows/access-request/errors';
 import { statusQuery } from '../workflows/access-request/messages';
-import { formatDuration, summaryLine } from '../workflows/access-request/state';
+import { startDetails, summaryLine } from '../workflows/access-request/wording';
+import { approveAutomatically, initialState } from '../workflows/access-request/state';
 import { OPEN_STATUSES, REQUEST_STATUSES, type AccessRequestInput, type RequestState, type RequestStatus } from '../workflows/access-request/types';
 import type { accessRequestWorkflow } from '../workflows/access-request/workflow';
 import { HttpError, rejectionOf } from './errors';
-import { stateFromInput } from './views';
 
 /** A ULID, or the id derived from an idempotency key (IK + 26 Crockford characters). */
 export const REQUEST_ID_PATTERN = /^(?:[0-7][0-9A-HJKMNP-TV-Z]{25}|IK[0-9A-HJKMNP-TV-Z]{26})$/;
@@ -35,7 +37,7 @@ export function requestIdForIdempotencyKey(caller: string, requester: string, ke
 }
 
 /** Where a state came from: the live workflow, its final result, or (degraded) visibility only. */
-export type StateSource = 'query' | 'result' | 'visibility' | 'input';
+export type StateSource = 'query' | 'result' | 'update' | 'visibility' | 'input';
 
 export interface LoadedState {
   state: RequestState;
@@ -45,6 +47,8 @@ export interface LoadedState {
 
 export interface RequestServiceOptions {
   temporal: Client;
+  /** The grant ledger (read-only): how a request whose workflow was terminated really ended. */
+  ledger?: { lease(requestId: string): Promise<Lease | null> };
   taskQueue: string;
   /** How long a status query may wait for a worker before the API answers from visibility. */
   queryTimeoutMs?: number;
@@ -55,12 +59,6 @@ export interface RequestServiceOptions {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Visibility query values are quoted; the schemas already refuse quotes, this is the backstop. */
-function quote(value: string): string {
-  if (/["'\\\n\r]/.test(value)) throw new Error(`refusing to put ${JSON.stringify(value)} in a visibility query`);
-  return `"${value}"`;
-}
 
 export function createRequestService(opts: RequestServiceOptions) {
   const { temporal, taskQueue } = opts;
@@ -105,7 +103,8 @@ export function createRequestService(opts: RequestServiceOptions) {
     const queried = await queryState(handle, timeoutMs);
     // A query on a terminated workflow replays it up to where it stopped: right data, stale status.
     if (queried && (running || desc.status.name === 'COMPLETED')) return { state: queried, source: 'query', running };
-    const fallback = stateFromVisibility(desc);
+    const lease = running ? null : await opts.ledger?.lease(requestId).catch(() => null);
+    const fallback = stateFromVisibility(desc, lease ?? undefined);
     return { state: queried ? { ...queried, status: fallback.status, endedAt: fallback.endedAt, endReason: fallback.endReason } : fallback, source: 'visibility', running };
   }
 
@@ -115,12 +114,7 @@ export function createRequestService(opts: RequestServiceOptions) {
     const recent = recentStarts.get(key);
     if (recent && Date.now() - recent.at < 5 * 60_000) candidates.add(recent.requestId);
     else recentStarts.delete(key);
-    const query = [
-      `${SA.kind.name} = ${quote(KIND_ACCESS_REQUEST)}`,
-      `${SA.requester.name} = ${quote(requester)}`,
-      `${SA.resource.name} = ${quote(resource)}`,
-      `ExecutionStatus = "Running"`,
-    ].join(' AND ');
+    const query = requestQuery({ requester, resource, running: true });
     for await (const wf of temporal.workflow.list({ query, pageSize: 20 })) {
       candidates.add(requestIdFromWorkflowId(wf.workflowId));
       if (candidates.size >= 20) break;
@@ -170,7 +164,7 @@ export function createRequestService(opts: RequestServiceOptions) {
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       ...(idempotent ? { workflowIdConflictPolicy: 'USE_EXISTING' as const } : {}),
       typedSearchAttributes: [
-        { key: SA.kind, value: KIND_ACCESS_REQUEST },
+        { key: SA.kind, value: KIND.accessRequest },
         { key: SA.status, value: 'pending_approval' },
         { key: SA.requester, value: input.requester },
         { key: SA.resource, value: input.resource },
@@ -180,10 +174,13 @@ export function createRequestService(opts: RequestServiceOptions) {
       args: [input],
     });
     recentStarts.set(`${input.requester.toLowerCase()}\n${input.resource}`, { requestId: input.requestId, at: Date.now() });
-    const state = await queryState(handle, queryTimeoutMs);
-    if (!state) return { state: stateFromInput(input), source: 'input', running: true, created: true };
-    // With USE_EXISTING a concurrent twin may have started it first: its submittedAt wins.
-    return { state, source: 'query', running: true, created: state.createdAt === input.submittedAt };
+    // The answer is what Temporal returned: the start. With USE_EXISTING a concurrent twin (same
+    // idempotency key) may have started the workflow first: then its own state is the answer.
+    if (idempotent) {
+      const existing = await queryState(handle, queryTimeoutMs);
+      if (existing && existing.createdAt !== input.submittedAt) return { state: existing, source: 'query', running: true, created: false };
+    }
+    return { state: stateAtStart(input), source: 'input', running: true, created: true };
   }
 
   /**
@@ -213,12 +210,7 @@ export function createRequestService(opts: RequestServiceOptions) {
         throw err;
       }
     }
-    // Re-read: the main loop has moved on in the same workflow task (e.g. a revoke is `revoking`).
-    try {
-      return await loadState(requestId);
-    } catch {
-      return { state: result, source: 'query', running: true };
-    }
+    return { state: result, source: 'update', running: true };
   }
 
   /**
@@ -238,12 +230,8 @@ export function createRequestService(opts: RequestServiceOptions) {
   }
 
   async function list(filter: { status?: RequestStatus; requester?: string; resource?: string }, pageSize: number, pageToken?: string) {
-    const clauses = [`${SA.kind.name} = ${quote(KIND_ACCESS_REQUEST)}`];
-    if (filter.status) clauses.push(`${SA.status.name} = ${quote(filter.status)}`);
-    if (filter.requester) clauses.push(`${SA.requester.name} = ${quote(filter.requester)}`);
-    if (filter.resource) clauses.push(`${SA.resource.name} = ${quote(filter.resource)}`);
     // The iterator of client.workflow.list() hides page tokens; the raw service call exposes them.
-    const query = clauses.join(' AND ');
+    const query = requestQuery(filter);
     const nextPageToken = pageToken ? decodePageToken(query, pageToken) : Buffer.alloc(0);
     const response = await temporal.withDeadline(Date.now() + 10_000, () =>
       temporal.workflowService.listWorkflowExecutions({ namespace: temporal.options.namespace, query, pageSize, nextPageToken }),
@@ -280,32 +268,39 @@ export class OpenRequestExists extends Error {
   }
 }
 
-function startDetails(input: AccessRequestInput): string {
-  const lines = [`**Access request** ${input.requestId}`, '', `- Requester: ${input.requester}`, `- Resource: ${input.resource}`];
-  if (input.durationMs) lines.push(`- Duration: ${formatDuration(input.durationMs)}`);
-  if (input.justification) lines.push(`- Justification: ${input.justification}`);
-  lines.push(`- Submitted via ${input.via ?? 'http'} at ${input.submittedAt ?? ''}`);
-  return lines.join('\n');
+/** What the workflow's state is the moment it starts (its own initial state, from the same input). */
+export function stateAtStart(input: AccessRequestInput): RequestState {
+  const state = initialState(input, Date.parse(input.submittedAt ?? '') || Date.now());
+  if (state.resolved?.autoApprove) approveAutomatically(state);
+  return state;
 }
 
 const isStatus = (v: unknown): v is RequestStatus => typeof v === 'string' && (REQUEST_STATUSES as readonly string[]).includes(v);
 
-/** What visibility alone says about a request (no worker needed). */
-export function stateFromVisibility(info: WorkflowExecutionInfo | WorkflowExecutionDescription): RequestState {
+/**
+ * What visibility alone says about a request (no worker needed). A workflow that ended without
+ * ending its grant (terminated, reset, failed) is told by the ledger: the drift sweep closes its
+ * lease, and the request then reads `revoked` with the sweep's reason (SPEC §8).
+ */
+export function stateFromVisibility(info: WorkflowExecutionInfo | WorkflowExecutionDescription, lease?: Lease): RequestState {
   const sa = info.typedSearchAttributes;
   const saStatus = sa.get(SA.status);
   const closedAbnormally = info.status.name !== 'RUNNING' && info.status.name !== 'COMPLETED';
-  const status: RequestStatus = closedAbnormally ? 'failed' : isStatus(saStatus) ? saStatus : 'pending_approval';
+  const how = `the workflow was ${info.status.name.toLowerCase().replace(/_/g, ' ')}`;
+  let status: RequestStatus = isStatus(saStatus) ? saStatus : 'pending_approval';
+  let endReason: string | undefined;
+  if (closedAbnormally && lease?.endedAt) [status, endReason] = ['revoked', lease.endReason ?? how];
+  else if (closedAbnormally && lease) [status, endReason] = ['revoking', `${how} while the grant was in force: the next drift sweep revokes it`];
+  else if (closedAbnormally) [status, endReason] = ['failed', how];
   const expiresAt = sa.get(SA.expiresAt);
   return {
-    ...stateFromInput({
-      requestId: requestIdFromWorkflowId(info.workflowId),
-      requester: sa.get(SA.requester) ?? '',
-      resource: sa.get(SA.resource) ?? '',
-      submittedAt: info.startTime.toISOString(),
-    }, status),
+    ...initialState(
+      { requestId: requestIdFromWorkflowId(info.workflowId), requester: sa.get(SA.requester) ?? '', resource: sa.get(SA.resource) ?? '', submittedAt: info.startTime.toISOString() },
+      info.startTime.getTime(),
+    ),
+    status,
     ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
-    ...(info.closeTime ? { endedAt: info.closeTime.toISOString() } : {}),
-    ...(closedAbnormally ? { endReason: `workflow ${info.status.name.toLowerCase()}`, failureReason: `workflow ${info.status.name.toLowerCase()}` } : {}),
+    ...(info.closeTime ? { endedAt: lease?.endedAt ?? info.closeTime.toISOString() } : {}),
+    ...(endReason ? { endReason, ...(status === 'failed' ? { failureReason: endReason } : {}) } : {}),
   };
 }

@@ -24,6 +24,7 @@ import { auditRouter, type AuditReader } from './routes/audit';
 import { healthRouter } from './routes/health';
 import { requestsRouter } from './routes/requests';
 import { resourcesRouter } from './routes/resources';
+import { standingMembersRouter } from './routes/standing-members';
 
 export interface ApiDeps {
   temporal: Client;
@@ -107,6 +108,7 @@ export function createApp(deps: ApiDeps): express.Application {
     taskQueue: deps.taskQueue,
     queryTimeoutMs: deps.queryTimeoutMs,
     updateTimeoutMs: deps.updateTimeoutMs,
+    ...(deps.audit ? { ledger: deps.audit } : {}),
     pageTokenKey: deps.pageTokenKey ?? createHash('sha256').update(`gatehouse page tokens\n${[...deps.tokens.keys()].sort().join('\n')}`).digest(),
   });
 
@@ -131,6 +133,7 @@ export function createApp(deps: ApiDeps): express.Application {
   v1.use('/requests', requestsRouter(deps, service, people));
   v1.use('/resources', resourcesRouter(deps));
   v1.use('/audit', auditRouter(deps.audit));
+  v1.use('/standing-members', standingMembersRouter(deps, people));
   v1.use(notFoundRoute);
   app.use('/v1', v1);
 

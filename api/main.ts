@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { pino } from 'pino';
-import { loadPolicy, PolicyError } from '../activities/policy/load';
+import { PolicyError } from '../activities/policy/load';
+import { watchPolicy } from '../activities/policy/source';
 import { API_SCOPES, loadSettings, SettingsError, type ApiToken, type Settings } from '../activities/settings';
 import { describeAuditStore, openAuditStore } from '../activities/audit/store';
 import { createApp } from './app';
@@ -43,7 +44,8 @@ function apiTokens(settings: Settings, logger: pino.Logger): Map<string, ApiToke
 async function main(): Promise<void> {
   const settings = loadOrExit(() => loadSettings(), SettingsError);
   const logger = pino({ level: settings.LOG_LEVEL, redact: ['req.headers.authorization', 'req.headers.cookie'] });
-  const policy = loadOrExit(() => loadPolicy(settings.GATEHOUSE_POLICY), PolicyError);
+  // The same reloading source as the worker: an edit applies to new requests in both processes.
+  const policy = loadOrExit(() => watchPolicy(settings.GATEHOUSE_POLICY, logger), PolicyError);
   const okta = buildOktaPort(settings);
   // The audit store, read-only (SQLite under .data/ or PostgreSQL, DATABASE_URL): the worker migrates
   // and writes it; the API only reads, so it may run on a read-only database role. Until the worker
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     temporal,
     // The worker's queue (GATEHOUSE_TASK_QUEUE, default `gatehouse`): both sides must agree.
     taskQueue: settings.GATEHOUSE_TASK_QUEUE,
-    policy: () => policy,
+    policy,
     okta,
     tokens: apiTokens(settings, logger),
     // Okta-issued access tokens name a person (or an Okta client) instead of an integration.
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
               apiUrl: settings.SLACK_API_URL,
               teamId: settings.SLACK_TEAM_ID,
               service,
-              policy: () => policy,
+              policy,
               okta,
               logger,
             });

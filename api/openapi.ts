@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { REQUEST_STATUSES } from '../workflows/access-request/types';
 import { auditQuery } from './routes/audit';
 import { approveBody, cancelBody, createRequestBody, denyBody, extendBody, listRequestsQuery, resourcesQuery, revokeBody } from './schemas';
+import { addBody as standingAddBody, listQuery as standingListQuery } from './routes/standing-members';
 
 type Schema = z.ZodType;
 const json = (schema: Schema) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
@@ -51,9 +52,10 @@ const requestViewSchema = z
   })
   .loose();
 const resourceSchema = z.object({ key: z.string(), name: z.string() }).loose();
+const standingRecordSchema = z.object({ userId: z.string(), groupId: z.string(), login: z.string(), source: z.enum(['baseline', 'allowlist']), by: z.string(), at: z.string(), reason: z.string() });
 
 interface Operation {
-  method: 'get' | 'post';
+  method: 'get' | 'post' | 'delete';
   path: string;
   summary: string;
   query?: z.ZodObject;
@@ -81,6 +83,9 @@ export const OPERATIONS: Operation[] = [
   decision('extend', extendBody, 'Extend an active grant'),
   decision('revoke', revokeBody, 'Revoke now'),
   decision('cancel', cancelBody, 'Cancel a pending request (the requester)'),
+  v1({ method: 'get', path: '/v1/standing-members', summary: 'Standing access records (scope admin)', query: standingListQuery, ok: { status: 200, schema: z.object({ items: z.array(standingRecordSchema) }), description: 'records' } }),
+  v1({ method: 'post', path: '/v1/standing-members', summary: 'Allowlist a standing member of a managed group (scope admin, audited)', body: standingAddBody, ok: { status: 201, schema: standingRecordSchema, description: 'the record' } }),
+  v1({ method: 'delete', path: '/v1/standing-members/{userId}/{groupId}', summary: 'Remove a standing record (scope admin, audited)', ok: { status: 204, description: 'removed' } }),
   v1({ method: 'get', path: '/v1/resources', summary: 'The resource catalogue', query: resourcesQuery, ok: { status: 200, schema: z.object({ items: z.array(resourceSchema) }), description: 'resources' } }),
   v1({
     method: 'get',
@@ -109,7 +114,7 @@ export function openApiDocument(serverUrl?: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of OPERATIONS) {
     const parameters: unknown[] = [];
-    if (op.path.includes('{id}')) parameters.push({ name: 'id', in: 'path', required: true, schema: { type: 'string' } });
+    for (const name of op.path.match(/\{(\w+)\}/g)?.map((p) => p.slice(1, -1)) ?? []) parameters.push({ name, in: 'path', required: true, schema: { type: 'string' } });
     for (const [name, field] of Object.entries(op.query?.shape ?? {})) {
       parameters.push({ name, in: 'query', required: !(field as Schema).safeParse(undefined).success, schema: json(field as Schema) });
     }

@@ -3,7 +3,7 @@
  * RequestState. Extra fields beyond the SPEC (durationMs, steps, currentStep…) are additive.
  */
 import { accessRequestWorkflowId } from '../workflows/constants';
-import { formatDuration } from '../workflows/access-request/state';
+import { formatDuration } from '../workflows/access-request/wording';
 import type { AccessRequestInput, RequestState, RequestStatus } from '../workflows/access-request/types';
 
 export interface ViewLinks {

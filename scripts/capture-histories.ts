@@ -11,11 +11,11 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { ulid } from 'ulid';
 import { classifyFailure } from '../activities/errors';
-import type { Activities } from '../activities';
 import { accessRequestWorkflow, reconcileWorkflow } from '../workflows';
 import { createReconcileActivities } from '../activities/audit/reconcile';
 import { AuditStore } from '../activities/audit/store';
-import { createFakePorts } from '../activities/fakes';
+import { createFakePorts, type FakePorts } from '../activities/fakes';
+import { resolveRequest } from '../activities/policy/resolve';
 import { parsePolicy } from '../activities/policy/load';
 import { approveUpdate, cancelUpdate, denyUpdate, extendUpdate, revokeSignal, revokeUpdate, statusQuery } from '../workflows/access-request/messages';
 import { accessRequestWorkflowId } from '../workflows/constants';
@@ -30,20 +30,24 @@ type Handle = WorkflowHandle<typeof accessRequestWorkflow>;
 interface Scenario {
   name: string;
   input: Partial<AccessRequestInput> & { resource: string };
-  activities?: Partial<Activities>;
+  /** Changes the fake systems before the run (a refusal, an outage, a record). */
+  prepare?(ports: FakePorts): Promise<void> | void;
+  /** Start without the policy snapshot, as a direct start does: the workflow resolves by activity. */
+  unresolved?: boolean;
   drive(wf: Handle): Promise<void>;
 }
 
 const until = (wf: Handle, status: string) => waitFor(async () => (await wf.query(statusQuery)).status === status, status);
 const resolved = (wf: Handle) => waitFor(async () => (await wf.query(statusQuery)).resolved, 'resolution');
 const approve = (wf: Handle, approver: string) => wf.executeUpdate(approveUpdate, { args: [{ approver }] });
+const none = async () => undefined;
 
-const scenarios: Scenario[] = [
+export const scenarios: Scenario[] = [
+  { name: 'one-step-approved-expired', input: { resource: 'one-step' }, drive: async (wf) => void (await approve(wf, 'bob@example.com')) },
   {
-    name: 'expired-after-two-steps-and-extension',
+    name: 'two-steps-approved-extended-expired',
     input: { resource: 'prod-db-admin', durationMs: 1500 },
     async drive(wf) {
-      await resolved(wf);
       await approve(wf, 'bob@example.com');
       await approve(wf, 'carol@example.com');
       await until(wf, 'active');
@@ -51,41 +55,20 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    // patched('slack-requester-decision-dm'): the requester is DMed each approval.
-    name: 'approved-in-slack-with-decision-dms',
+    name: 'approved-in-slack',
     input: { resource: 'prod-db-admin', durationMs: 1000, via: 'slack' },
     async drive(wf) {
-      await resolved(wf);
       await wf.executeUpdate(approveUpdate, { args: [{ approver: 'bob@example.com', via: 'slack' }], updateId: 'slack:approve:capture:1' });
       await wf.executeUpdate(approveUpdate, { args: [{ approver: 'carol@example.com', via: 'slack' }], updateId: 'slack:approve:capture:2' });
     },
   },
-  { name: 'auto-approved-expired-with-warning', input: { resource: 'aws-readonly', durationMs: 2000 }, drive: async () => undefined },
-  {
-    name: 'denied',
-    input: { resource: 'prod-db-admin' },
-    async drive(wf) {
-      await resolved(wf);
-      await wf.executeUpdate(denyUpdate, { args: [{ approver: 'bob@example.com', reason: 'no' }] });
-    },
-  },
-  {
-    name: 'cancelled-by-requester',
-    input: { resource: 'prod-db-admin' },
-    async drive(wf) {
-      await resolved(wf);
-      await wf.executeUpdate(cancelUpdate, { args: [{ actor: 'alice@example.com' }] });
-    },
-  },
-  {
-    name: 'cancelled-by-signal-while-pending',
-    input: { resource: 'prod-db-admin' },
-    async drive(wf) {
-      await resolved(wf);
-      await wf.signal(revokeSignal, { actor: 'system:risk' });
-    },
-  },
-  { name: 'approval-timed-out-with-reminders', input: { resource: 'hurry' }, drive: async () => undefined },
+  { name: 'auto-approved-expired', input: { resource: 'long-readonly', durationMs: 1000 }, drive: none },
+  { name: 'auto-approved-expired-with-warning', input: { resource: 'aws-readonly', durationMs: 2000 }, drive: none },
+  { name: 'resolved-by-activity', input: { resource: 'aws-readonly', durationMs: 1000 }, unresolved: true, drive: none },
+  { name: 'denied', input: { resource: 'prod-db-admin' }, drive: async (wf) => void (await wf.executeUpdate(denyUpdate, { args: [{ approver: 'bob@example.com', reason: 'no' }] })) },
+  { name: 'cancelled-by-requester', input: { resource: 'prod-db-admin' }, drive: async (wf) => void (await wf.executeUpdate(cancelUpdate, { args: [{ actor: 'alice@example.com' }] })) },
+  { name: 'cancelled-by-signal-while-pending', input: { resource: 'prod-db-admin' }, drive: (wf) => wf.signal(revokeSignal, { actor: 'system:risk' }) },
+  { name: 'approval-timed-out-with-reminders', input: { resource: 'hurry' }, drive: none },
   {
     name: 'revoked-by-update',
     input: { resource: 'long-readonly' },
@@ -111,42 +94,69 @@ const scenarios: Scenario[] = [
     },
   },
   {
-    name: 'standing-member',
+    name: 'standing-member-allowlisted',
     input: { resource: 'prod-db-admin', requester: 'dave@example.com', durationMs: 1000 },
+    prepare: (ports) =>
+      void ports.audit.putStandingRecord(
+        { userId: '00u_dave', groupId: '00g_prod_db_admin', login: 'dave@example.com', source: 'allowlist', by: 'admin@example.com', at: new Date().toISOString(), reason: 'capture' },
+        { id: 'capture-allowlist', requestId: 'standing', seq: 0, type: 'standing_member_added', actor: 'admin@example.com', resource: '', at: new Date().toISOString() },
+      ),
     async drive(wf) {
-      await resolved(wf);
       await approve(wf, 'bob@example.com');
       await approve(wf, 'carol@example.com');
     },
   },
-  { name: 'failed-resolution', input: { resource: 'prod-db-admin', requester: 'erin@example.com' }, drive: async () => undefined },
+  { name: 'drift-at-grant', input: { resource: 'aws-readonly', durationMs: 1000 }, prepare: (ports) => ports.okta.addUserToGroup('00g_aws_ro', '00u_alice'), drive: none },
+  {
+    name: 'late-add-removed',
+    input: { resource: 'long-readonly' },
+    prepare(ports) {
+      const add = ports.okta.addUserToGroup.bind(ports.okta);
+      let attempts = 0;
+      ports.okta.addUserToGroup = async (groupId, userId) => {
+        if (++attempts === 1) {
+          setTimeout(() => void add(groupId, userId), 2000);
+          throw classifyFailure('Okta', undefined, 'socket hang up');
+        }
+        await add(groupId, userId);
+      };
+    },
+    async drive(wf) {
+      await until(wf, 'active');
+      await wf.executeUpdate(revokeUpdate, { args: [{ actor: 'alice@example.com' }] });
+    },
+  },
+  { name: 'failed-resolution', input: { resource: 'prod-db-admin', requester: 'erin@example.com' }, unresolved: true, drive: none },
   {
     name: 'failed-grant-refused-by-okta',
     input: { resource: 'aws-readonly' },
-    activities: { addUserToOktaGroup: () => Promise.reject(classifyFailure('Okta', 404, 'group gone')) },
-    drive: async () => undefined,
+    prepare: (ports) => void (ports.okta.addUserToGroup = () => Promise.reject(classifyFailure('Okta', 404, 'group gone'))),
+    drive: none,
   },
   {
     name: 'side-effects-failing',
     input: { resource: 'aws-readonly', durationMs: 1000 },
-    activities: {
-      openJiraTicket: () => Promise.reject(classifyFailure('Jira', 400, 'no project')),
-      notifySlackRequester: () => Promise.reject(classifyFailure('Slack', 400, 'channel_not_found')),
+    prepare(ports) {
+      ports.jira.createIssue = () => Promise.reject(classifyFailure('Jira', 400, 'no project'));
+      ports.slack.postMessage = () => Promise.reject(classifyFailure('Slack', 400, 'channel_not_found'));
     },
-    drive: async () => undefined,
+    drive: none,
   },
 ];
 
 async function capture(h: TestHarness, s: Scenario, outDir: string, cli: string, address: string) {
   const taskQueue = uniqueQueue('capture');
-  const { worker } = await createTestWorker(h, { taskQueue, activities: s.activities, policy: testPolicy() });
+  const ports = createFakePorts();
+  await s.prepare?.(ports);
+  const policy = testPolicy();
+  const { worker } = await createTestWorker(h, { taskQueue, ports, policy });
   await worker.runUntil(async () => {
     const requestId = ulid();
-    const wf = await h.client.workflow.start(accessRequestWorkflow, {
-      taskQueue,
-      workflowId: accessRequestWorkflowId(requestId),
-      args: [{ requestId, requester: 'alice@example.com', justification: 'OPS-7 capture', ...s.input }],
-    });
+    const base = { requestId, requester: 'alice@example.com', justification: 'OPS-7 capture', submittedAt: new Date().toISOString(), ...s.input };
+    // As the API does: resolved once where the request enters, the snapshot in the input.
+    const resolution = s.unresolved ? undefined : await resolveRequest(policy, ports.okta, base);
+    const input = resolution?.ok ? { ...base, resolved: resolution.resolved } : base;
+    const wf = await h.client.workflow.start(accessRequestWorkflow, { taskQueue, workflowId: accessRequestWorkflowId(requestId), args: [input] });
     await s.drive(wf);
     const final = await wf.result();
     // The CLI writes the canonical JSON form that historyFromJSON reads back.
@@ -176,8 +186,8 @@ async function captureReconcile(h: TestHarness, outDir: string, cli: string, add
   await store.recordBaseline('00g_aws_ro', []);
   await ports.okta.addUserToGroup('00g_prod_db_admin', '00u_erin');
   await ports.okta.addUserToGroup('00g_aws_ro', '00u_frank');
-  const activities = createReconcileActivities({ okta: ports.okta, slack: ports.slack, store, policy: () => policy, activeGrantees: async () => [], securityChannel: '#security-alerts' });
-  const { worker } = await createTestWorker(h, { taskQueue, ports, policy, activities });
+  const activities = createReconcileActivities({ okta: ports.okta, store, policy: () => policy, workflowStatus: async () => 'RUNNING' });
+  const { worker } = await createTestWorker(h, { taskQueue, ports: { ...ports, audit: store } as unknown as FakePorts, policy, activities });
   await worker.runUntil(async () => {
     const wf = await h.client.workflow.start(reconcileWorkflow, { taskQueue, workflowId: `gatehouse-reconcile-capture-${ulid()}`, args: [{ reason: 'capture' }] });
     const result = await wf.result();
@@ -205,7 +215,9 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

@@ -63,10 +63,6 @@ export function activityInterceptor(deps: InterceptorDeps): ActivityInterceptors
         try {
           const result = await next(input);
           deps.metrics.activityAttempt(info.activityType, 'completed', elapsed());
-          if (info.activityType === 'recordAuditEvent') {
-            const event = input.args[0] as AuditEvent;
-            deps.metrics.auditEventRecorded(event, (id) => deps.audit.trail(id)).catch((err: unknown) => deps.logger.warn({ err: String(err) }, 'metrics from an audit event failed'));
-          }
           return result;
         } catch (err) {
           deps.metrics.activityAttempt(info.activityType, 'failed', elapsed());

@@ -9,7 +9,7 @@ import { PolicyError } from '../activities/policy/load';
 import { loadSettings, SettingsError, type Settings } from '../activities/settings';
 import { createLogger, installRuntimeLogger } from './logger';
 import { prepareOperations } from './operations';
-import { watchPolicy } from './policy-source';
+import { watchPolicy } from '../activities/policy/source';
 import { buildPorts } from './ports';
 import { connectionOptions } from './temporal-connection';
 import { workflowCode } from './workflow-code';
@@ -31,7 +31,7 @@ async function main(): Promise<number> {
       namespace: settings.TEMPORAL_NAMESPACE,
       taskQueue: settings.GATEHOUSE_TASK_QUEUE,
       ...workflowCode(process.env.GATEHOUSE_WORKFLOW_BUNDLE),
-      activities: { ...createActivities({ ...ports, policy }), ...ops.activities },
+      activities: { ...createActivities({ ...ports, policy, securityChannel: settings.GATEHOUSE_SECURITY_CHANNEL, onAudit: ops.onAudit }), ...ops.activities },
       interceptors: ops.interceptors,
       shutdownGraceTime: '10 seconds',
       // A drain that cannot finish (an activation Core refuses to complete) must not hang forever.

@@ -63,24 +63,19 @@ export function createWorkerMetrics(options: WorkerMetricsOptions = {}) {
     externalCallRetried(system: string, activity: string) {
       retries.inc({ system, activity });
     },
-    /** Derives the lifecycle series from a recorded audit event and its request's trail so far. */
-    async auditEventRecorded(event: AuditEvent, trail: (requestId: string) => Promise<AuditEvent[]>) {
+    /**
+     * Derives the lifecycle series from an audit event as it is written: the times it is measured
+     * from travel in its details (`requestedAt`, `approvedAt`, `expiresAt`), since the events of
+     * one transition are written together, not one after the other.
+     */
+    auditEventRecorded(event: AuditEvent) {
       if (ENDINGS.has(event.type)) requests.inc({ outcome: event.type, resource: event.resource });
       if (event.type === 'drift_detected') drift.inc({ group: String(event.details?.groupId ?? ''), action: String(event.details?.action ?? 'report') });
+      const from = (key: string) => (typeof event.details?.[key] === 'string' ? (event.details[key] as string) : undefined);
       const human = (event.type === 'approved' || event.type === 'denied') && event.details?.auto !== true;
-      if (!human && event.type !== 'granted' && event.type !== 'expired') return;
-      const before = (await trail(event.requestId)).filter((e) => e.seq > 0 && e.seq < event.seq);
-      const last = (type: string) => before.filter((e) => e.type === type).at(-1);
-      if (human) {
-        const requested = last('requested');
-        if (requested) approvalWait.observe({ decision: event.type }, seconds(requested.at, event.at));
-      } else if (event.type === 'granted') {
-        const from = last('approved') ?? last('requested');
-        if (from) grantLatency.observe(seconds(from.at, event.at));
-      } else {
-        const expiry = before.filter((e) => typeof e.details?.expiresAt === 'string').at(-1)?.details?.expiresAt as string | undefined;
-        if (expiry) revokeLag.observe(seconds(expiry, event.at));
-      }
+      if (human && from('requestedAt')) approvalWait.observe({ decision: event.type }, seconds(from('requestedAt')!, event.at));
+      else if (event.type === 'granted' && from('approvedAt')) grantLatency.observe(seconds(from('approvedAt')!, event.at));
+      else if (event.type === 'expired' && from('expiresAt')) revokeLag.observe(seconds(from('expiresAt')!, event.at));
     },
   };
 }

@@ -6,12 +6,12 @@
 import { Client, Connection } from '@temporalio/client';
 import type { RuntimeOptions, WorkerOptions } from '@temporalio/worker';
 import type pino from 'pino';
-import { activeGranteesFromVisibility, createReconcileActivities, type ReconcileActivities } from '../activities/audit/reconcile';
+import { createReconcileActivities, workflowStatusFromTemporal, type ReconcileActivities } from '../activities/audit/reconcile';
 import { describeAuditStore, type AuditStore } from '../activities/audit/store';
 import type { Policy } from '../activities/policy/schema';
-import type { Ports } from '../activities/ports';
+import type { AuditEvent, Ports } from '../activities/ports';
 import type { Settings } from '../activities/settings';
-import { KIND_ACCESS_REQUEST, SA } from '../workflows/constants';
+import { GRANT_STATUSES, requestQuery } from '../workflows/shared/visibility';
 import { activityInterceptor } from './activity-interceptor';
 import { createWorkerMetrics, freeLoopbackPort, serveWorkerMetrics } from './metrics';
 import { ensureReconcileSchedule } from './reconcile-schedule';
@@ -21,6 +21,8 @@ export interface Operations {
   /** For Runtime.install (the SDK's Prometheus exporter), when worker metrics are on. */
   telemetryOptions?: RuntimeOptions['telemetryOptions'];
   activities: ReconcileActivities;
+  /** Told of every audit event the activities write: the lifecycle metrics come from them. */
+  onAudit: (event: AuditEvent) => void;
   interceptors: WorkerOptions['interceptors'];
   /** Once the worker exists: the metrics endpoint and the reconcile schedule. */
   start(): Promise<void>;
@@ -41,7 +43,7 @@ export async function prepareOperations(settings: Settings, logger: pino.Logger,
       if (cached && Date.now() - cached.at < 10_000) return cached.value;
       const value: Record<string, number> = {};
       for (const resource of Object.keys(policy().resources)) {
-        const query = `${SA.kind.name} = "${KIND_ACCESS_REQUEST}" AND ExecutionStatus = "Running" AND ${SA.resource.name} = "${resource}" AND ${SA.status.name} IN ("provisioning", "active", "revoking")`;
+        const query = requestQuery({ resource, statuses: GRANT_STATUSES, running: true });
         value[resource] = (await client.workflow.count(query)).count;
       }
       cached = { at: Date.now(), value };
@@ -54,14 +56,8 @@ export async function prepareOperations(settings: Settings, logger: pino.Logger,
 
   return {
     ...(sdkPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkPort}` } } } } : {}),
-    activities: createReconcileActivities({
-      okta: ports.okta,
-      slack: ports.slack,
-      store: ports.audit,
-      policy,
-      activeGrantees: activeGranteesFromVisibility(client),
-      securityChannel: settings.GATEHOUSE_SECURITY_CHANNEL,
-    }),
+    activities: createReconcileActivities({ okta: ports.okta, store: ports.audit, policy, workflowStatus: workflowStatusFromTemporal(client) }),
+    onAudit: (event) => metrics.auditEventRecorded(event),
     interceptors: { activity: [activityInterceptor({ audit: ports.audit, metrics, logger })] },
     async start() {
       if (metricsOn) {

@@ -1,3 +1,4 @@
 // The workflowsPath entry: every workflow Gatehouse registers.
 export * from './access-request/workflow';
 export * from './reconcile/workflow';
+export * from './standing/workflow';

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { Client, DefaultRequestExecutor, type User, type UserProfile } from '@okta/okta-sdk-nodejs';
 import { classifyFailure } from '../errors';
 import type { CreateUserInput, DirectoryGroup, DirectoryUser, OktaPort } from '../ports';
@@ -12,6 +13,30 @@ export interface OktaSettings {
   privateKey?: string;
   keyId?: string;
   scopes?: string[];
+  /**
+   * Every request is abandoned after this long (default 10 s), below the grant and revoke
+   * activities' 15 s start-to-close: an attempt can never outlive its activity and land late.
+   */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_OKTA_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * The SDK's executor with no client-side retries (a 429 fails at once, and Temporal retries after
+ * the reset the server asked for: `nextRetryDelay`), a request timeout, and the running activity's
+ * cancellation signal passed to every request, so a cancelled or timed-out activity aborts its call.
+ */
+class ActivityRequestExecutor extends DefaultRequestExecutor {
+  override fetch(request: Record<string, unknown>): Promise<unknown> {
+    let signal: AbortSignal | undefined;
+    try {
+      signal = Context.current().cancellationSignal;
+    } catch {
+      // outside an activity (scripts, the API's lookups): the timeout alone bounds the call
+    }
+    return super.fetch(signal ? { ...request, signal } : request);
+  }
 }
 
 const DEFAULT_SCOPES = ['okta.users.manage', 'okta.groups.manage', 'okta.apps.manage'];
@@ -118,8 +143,7 @@ export function createOktaClient(settings: OktaSettings): Client {
   const common = {
     orgUrl,
     cacheMiddleware: null,
-    // Two in-call retries of a 429 (waiting until x-rate-limit-reset); beyond that Temporal retries.
-    requestExecutor: new DefaultRequestExecutor({ maxRetries: 2, requestTimeout: 0 }),
+    requestExecutor: new ActivityRequestExecutor({ maxRetries: 0, requestTimeout: settings.requestTimeoutMs ?? DEFAULT_OKTA_REQUEST_TIMEOUT_MS }),
   };
   if (settings.token) {
     return new Client({ ...common, authorizationMode: 'SSWS', token: settings.token, clientId: '', privateKey: '', keyId: '' });

@@ -84,5 +84,49 @@ export function migrations(engine: Engine): Record<string, Migration> {
         await db.schema.alterTable('audit_events').dropColumn('store_seq').execute();
       },
     },
+    '0004_grant_ledger': {
+      async up(db: Kysely<unknown>) {
+        // One lease per access request: who holds which Okta group through Gatehouse, from when to
+        // when. Written in the same transaction as the granted / expired / revoked audit events.
+        await db.schema
+          .createTable('grant_leases')
+          .addColumn('request_id', 'text', (c) => c.primaryKey())
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('group_id', 'text', (c) => c.notNull())
+          .addColumn('login', 'text', (c) => c.notNull())
+          .addColumn('resource', 'text', (c) => c.notNull())
+          .addColumn('workflow_id', 'text', (c) => c.notNull())
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          // Was the person already in the group when the grant began (drift, or a standing record)?
+          .addColumn('was_member', 'integer', (c) => c.notNull())
+          .addColumn('ended_at', 'text')
+          .addColumn('end_reason', 'text')
+          .execute();
+        await db.schema.createIndex('grant_leases_member').on('grant_leases').columns(['user_id', 'group_id', 'ended_at']).execute();
+        await db.schema.createIndex('grant_leases_open').on('grant_leases').columns(['ended_at', 'group_id']).execute();
+        // Standing access comes from two sources only: the group's first-sweep baseline, or an
+        // explicit allowlist entry (who, when, why). Never from "already a member at grant time".
+        await db.schema
+          .createTable('standing_records')
+          .addColumn('user_id', 'text', (c) => c.notNull())
+          .addColumn('group_id', 'text', (c) => c.notNull())
+          .addColumn('login', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull()) // baseline | allowlist
+          .addColumn('by', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('standing_records_pk', ['user_id', 'group_id'])
+          .execute();
+        // Baselines carry over (with their user id); 'grant:<request>' rows were guesses and are dropped.
+        await sql`INSERT INTO standing_records (user_id, group_id, login, source, by, at, reason)
+          SELECT user_id, group_id, member, 'baseline', 'gatehouse', recorded_at, 'in the group when Gatehouse first reconciled it'
+          FROM standing_members WHERE source = 'baseline' AND user_id IS NOT NULL`.execute(db);
+        await db.schema.dropTable('standing_members').execute();
+      },
+      async down(db: Kysely<unknown>) {
+        await db.schema.dropTable('standing_records').execute();
+        await db.schema.dropTable('grant_leases').execute();
+      },
+    },
   };
 }

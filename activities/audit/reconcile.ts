@@ -1,19 +1,19 @@
 /**
- * Drift reconciliation activities (SPEC §2 item 5): find members of Gatehouse-managed Okta groups
- * that nothing explains. A member is explained by
- *   1. an open grant: an access request for one of the group's resources that is provisioning,
- *      active or revoking (Temporal visibility, read before AND after listing the members, so a
- *      grant that starts or ends during the listing is not mistaken for drift); or
- *   2. a standing membership: recorded when a grant found the person already in the group, or in
- *      the group's baseline — everyone present the first time Gatehouse reconciled the group
- *      (their access predates Gatehouse; the baseline is itself an audit event for review).
+ * Drift reconciliation activities (SPEC §2 item 5, §8; issue 10). Every member of a
+ * Gatehouse-managed Okta group must be explained by the ledger: an open lease (a grant in force),
+ * or a standing record (the group's first-sweep baseline, or an allowlist entry). A sweep:
+ *   1. closes the leases whose workflow ended without ending them (terminated, reset, failed):
+ *      the grant is revoked (membership removed unless something else explains it), whatever the
+ *      resource's `reconcile` mode;
+ *   2. on a group's first sweep, records its baseline (who was there before Gatehouse);
+ *   3. reports every other unexplained member, and removes them where the policy says `remove`.
  */
 import { heartbeat } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { KIND_ACCESS_REQUEST, SA } from '../../workflows/constants';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { removeUnlessExplained } from '../grants';
 import type { Policy } from '../policy/schema';
-import type { AuditEvent, OktaPort, SlackPort } from '../ports';
-import type { StandingMember } from './store';
+import type { AuditEvent, AuditPort, LedgerPort, OktaPort } from '../ports';
 
 export interface ReconcileTarget {
   groupId: string;
@@ -35,42 +35,38 @@ export interface GroupScan {
   unexplained: GroupMember[];
 }
 
-export interface ReconcileDeps {
-  okta: OktaPort;
-  slack: SlackPort;
-  store: {
-    append(event: AuditEvent): Promise<unknown>;
-    standingMembers(groupId: string): Promise<StandingMember[]>;
-    hasBaseline(groupId: string): Promise<boolean>;
-    recordBaseline(groupId: string, members: { login: string; userId: string }[]): Promise<boolean>;
-  };
-  policy: () => Policy;
-  /** Lower-case logins holding an open grant on any of these resources. */
-  activeGrantees: (resources: string[]) => Promise<string[]>;
-  /** Slack channel for drift reports (GATEHOUSE_SECURITY_CHANNEL). */
-  securityChannel: string;
+export interface ClosedLease {
+  requestId: string;
+  login: string;
+  groupId: string;
+  workflowStatus: string;
+  removed: boolean;
 }
 
-const OPEN_GRANT_STATUSES = ['provisioning', 'active', 'revoking'];
+export interface ReconcileDeps {
+  okta: OktaPort;
+  store: AuditPort &
+    LedgerPort & {
+      hasBaseline(groupId: string): Promise<boolean>;
+      recordBaseline(groupId: string, members: { login: string; userId: string }[]): Promise<boolean>;
+    };
+  policy: () => Policy;
+  /** The status of a workflow (RUNNING, COMPLETED, TERMINATED…), or null when Temporal has forgotten it. */
+  workflowStatus: (workflowId: string) => Promise<string | null>;
+}
 
-/** activeGrantees over Temporal visibility (the Gatehouse search attributes). */
-export function activeGranteesFromVisibility(client: Client): ReconcileDeps['activeGrantees'] {
-  return async (resources) => {
-    if (resources.length === 0) return [];
-    // Resource keys are validated by the policy schema ([a-z0-9-_]), safe inside quotes.
-    const list = (values: string[]) => values.map((v) => `"${v}"`).join(', ');
-    const query = [
-      `${SA.kind.name} = "${KIND_ACCESS_REQUEST}"`,
-      'ExecutionStatus = "Running"',
-      `${SA.resource.name} IN (${list(resources)})`,
-      `${SA.status.name} IN (${list(OPEN_GRANT_STATUSES)})`,
-    ].join(' AND ');
-    const logins = new Set<string>();
-    for await (const wf of client.workflow.list({ query })) {
-      const requester = wf.typedSearchAttributes.get(SA.requester);
-      if (requester) logins.add(requester.toLowerCase());
+/** A lease that ended this recently is a revocation still in flight, not drift. */
+const REVOCATION_GRACE_MS = 2 * 60_000;
+
+/** workflowStatus over a Temporal client (describe). */
+export function workflowStatusFromTemporal(client: Client): ReconcileDeps['workflowStatus'] {
+  return async (workflowId) => {
+    try {
+      return (await client.workflow.getHandle(workflowId).describe()).status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return null;
+      throw err;
     }
-    return [...logins];
   };
 }
 
@@ -89,8 +85,15 @@ export function reconcileTargets(policy: Policy): ReconcileTarget[] {
 export function createReconcileActivities(deps: ReconcileDeps) {
   const { okta, store } = deps;
 
-  async function granted(resources: string[]): Promise<Set<string>> {
-    return new Set(await deps.activeGrantees(resources));
+  /**
+   * Members the ledger explains: an open lease, a standing record, or a lease that ended in the
+   * last two minutes (its workflow is removing them right now).
+   */
+  async function explained(groupId: string): Promise<Set<string>> {
+    const open = await store.openLeases({ groupId });
+    const standing = await store.standingRecords(groupId);
+    const ending = await store.leasesEndedSince(groupId, new Date(Date.now() - REVOCATION_GRACE_MS).toISOString());
+    return new Set([...open, ...standing, ...ending].map((x) => x.userId));
   }
 
   return {
@@ -98,18 +101,47 @@ export function createReconcileActivities(deps: ReconcileDeps) {
       return { groups: reconcileTargets(deps.policy()) };
     },
 
-    /** Lists a group's members (every page) and returns those nothing explains. */
+    /**
+     * Closes every open lease whose workflow is no longer running: that workflow will never end
+     * it. Its membership is removed (unless another lease or a standing record explains it) and
+     * the request's trail ends with `revoked`, actor `system:reconcile`.
+     */
+    async closeLeasesOfEndedWorkflows(input: { runId: string }): Promise<{ closed: ClosedLease[] }> {
+      const closed: ClosedLease[] = [];
+      for (const lease of await store.openLeases()) {
+        heartbeat();
+        const status = await deps.workflowStatus(lease.workflowId);
+        if (status === 'RUNNING') continue;
+        const what = status ? `the workflow was ${status.toLowerCase().replace(/_/g, ' ')}` : 'the workflow no longer exists';
+        const reason = `revoked by the drift sweep: ${what} without ending the grant`;
+        const at = new Date().toISOString();
+        const event: AuditEvent = {
+          id: `reconcile:${input.runId}:lease:${lease.requestId}`,
+          requestId: lease.requestId,
+          seq: 0,
+          type: 'revoked',
+          actor: 'system:reconcile',
+          resource: lease.resource,
+          at,
+          details: { reason, via: 'system', groupId: lease.groupId, workflowStatus: status, reconcileRun: input.runId },
+        };
+        const { closed: didClose } = await store.closeLease(lease.requestId, { at, reason }, [event]);
+        if (!didClose) continue;
+        const result = await removeUnlessExplained(okta, store, lease.userId, lease.groupId, lease.requestId);
+        closed.push({ requestId: lease.requestId, login: lease.login, groupId: lease.groupId, workflowStatus: status ?? 'gone', removed: result.removed });
+      }
+      return { closed };
+    },
+
+    /** Lists a group's members (every page) and returns those the ledger does not explain. */
     async scanOktaGroupForDrift(input: { groupId: string; resources: string[]; runId: string }): Promise<GroupScan> {
-      const before = await granted(input.resources);
-      heartbeat();
-      // The adapter follows Okta's Link pages; a 429 waits for the reset (SDK), then Temporal retries.
+      // The adapter follows Okta's Link pages; a 429 fails the attempt and Temporal retries after the reset.
       const members = (await okta.listGroupMembers(input.groupId)).map((u) => ({ userId: u.id, login: (u.login || u.email).toLowerCase() }));
       heartbeat();
-      const after = await granted(input.resources);
-      const hasGrant = (m: GroupMember) => before.has(m.login) || after.has(m.login);
+      const userIds = await explained(input.groupId);
 
       if (!(await store.hasBaseline(input.groupId))) {
-        const baseline = members.filter((m) => !hasGrant(m));
+        const baseline = members.filter((m) => !userIds.has(m.userId));
         // The audit event first (idempotent by id), so a retry after a crash still has it.
         await store.append({
           id: `reconcile-baseline:${input.groupId}`,
@@ -124,24 +156,14 @@ export function createReconcileActivities(deps: ReconcileDeps) {
         const recorded = await store.recordBaseline(input.groupId, baseline);
         if (recorded) return { members: members.length, baselineRecorded: true, unexplained: [] };
       }
-      const standing = await store.standingMembers(input.groupId);
-      const standingLogins = new Set(standing.map((s) => s.member));
-      const standingIds = new Set(standing.map((s) => s.userId).filter((id): id is string => !!id));
-      const unexplained = members
-        .filter((m) => !hasGrant(m) && !standingLogins.has(m.login) && !standingIds.has(m.userId))
-        .sort((a, b) => a.login.localeCompare(b.login));
+      const unexplained = members.filter((m) => !userIds.has(m.userId)).sort((a, b) => a.login.localeCompare(b.login));
       return { members: members.length, baselineRecorded: false, unexplained };
     },
 
-    /** Idempotent; checks again first, so a grant that started since the scan is left alone. */
+    /** Idempotent; checks the ledger again first, so a grant that started since the scan is left alone. */
     async removeUnexplainedOktaMember(input: { groupId: string; resources: string[]; member: GroupMember }): Promise<{ removed: boolean }> {
-      if ((await granted(input.resources)).has(input.member.login)) return { removed: false };
-      await okta.removeUserFromGroup(input.groupId, input.member.userId);
-      return { removed: true };
-    },
-
-    async postSlackSecurityAlert(input: { text: string }): Promise<void> {
-      await deps.slack.postMessage({ channel: deps.securityChannel, text: input.text });
+      const result = await removeUnlessExplained(okta, store, input.member.userId, input.groupId);
+      return { removed: result.removed };
     },
   };
 }

@@ -16,9 +16,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type ExpressionBuilder, type Generated, type Selectable } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, SqliteDialect, type ExpressionBuilder, type Generated, type Selectable, type Transaction } from 'kysely';
 import { Pool } from 'pg';
-import type { AuditEvent, AuditPort } from '../ports';
+import type { AuditEvent, AuditPort, Lease, LedgerPort, NewLease, StandingRecord } from '../ports';
 import { migrations, type Engine } from './migrations';
 
 interface AuditEventsTable {
@@ -38,12 +38,26 @@ interface AuditCountersTable {
   name: string;
   value: number | string;
 }
-interface StandingMembersTable {
+interface GrantLeasesTable {
+  request_id: string;
+  user_id: string;
   group_id: string;
-  member: string;
-  user_id: string | null;
+  login: string;
+  resource: string;
+  workflow_id: string;
+  started_at: string;
+  was_member: number;
+  ended_at: string | null;
+  end_reason: string | null;
+}
+interface StandingRecordsTable {
+  user_id: string;
+  group_id: string;
+  login: string;
   source: string;
-  recorded_at: string;
+  by: string;
+  at: string;
+  reason: string;
 }
 interface ReconcileBaselinesTable {
   group_id: string;
@@ -53,7 +67,8 @@ interface ReconcileBaselinesTable {
 interface AuditDb {
   audit_events: AuditEventsTable;
   audit_counters: AuditCountersTable;
-  standing_members: StandingMembersTable;
+  grant_leases: GrantLeasesTable;
+  standing_records: StandingRecordsTable;
   reconcile_baselines: ReconcileBaselinesTable;
 }
 
@@ -77,12 +92,6 @@ export interface AuditPage {
   nextCursor: string | null;
 }
 
-export interface StandingMember {
-  member: string;
-  userId: string | null;
-  source: string;
-}
-
 export class InvalidCursorError extends Error {}
 
 /** The schema is not (yet) at this code's version: the worker migrates it; readers wait. */
@@ -102,6 +111,66 @@ const iso = (at: string): string => {
 };
 
 type Row = Selectable<AuditEventsTable>;
+
+/**
+ * Appends one event inside a transaction, once: the audit counter's row lock is held to the
+ * commit, so store sequence order is commit order. Events recorded outside the workflow (retried
+ * external calls) inherit their request's resource.
+ */
+async function appendIn(tx: Transaction<AuditDb>, event: AuditEvent): Promise<boolean> {
+  if (await tx.selectFrom('audit_events').select('pos').where('id', '=', event.id).executeTakeFirst()) return false;
+  let resource = event.resource;
+  if (!resource && event.requestId) {
+    const known = await tx.selectFrom('audit_events').select('resource').where('request_id', '=', event.requestId).where('resource', '!=', '').limit(1).executeTakeFirst();
+    resource = known?.resource ?? '';
+  }
+  const counter = await tx
+    .updateTable('audit_counters')
+    .set((eb) => ({ value: eb('value', '+', 1) }))
+    .where('name', '=', 'events')
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  const result = await tx
+    .insertInto('audit_events')
+    .values({
+      id: event.id,
+      request_id: event.requestId,
+      seq: event.seq,
+      type: event.type,
+      actor: event.actor,
+      resource,
+      at: iso(event.at),
+      details: event.details === undefined ? null : JSON.stringify(event.details),
+      recorded_at: new Date().toISOString(),
+      store_seq: Number(counter.value),
+    })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+const toLease = (r: Selectable<GrantLeasesTable>): Lease => ({
+  requestId: r.request_id,
+  userId: r.user_id,
+  groupId: r.group_id,
+  login: r.login,
+  resource: r.resource,
+  workflowId: r.workflow_id,
+  startedAt: r.started_at,
+  wasMember: Number(r.was_member) === 1,
+  endedAt: r.ended_at,
+  endReason: r.end_reason,
+});
+
+const toStanding = (r: Selectable<StandingRecordsTable>): StandingRecord => ({
+  userId: r.user_id,
+  groupId: r.group_id,
+  login: r.login,
+  source: r.source === 'allowlist' ? 'allowlist' : 'baseline',
+  by: r.by,
+  at: r.at,
+  reason: r.reason,
+});
 
 function toEvent(row: Row): AuditEvent {
   return {
@@ -129,7 +198,7 @@ function decodeCursor(cursor: string): number {
   throw new InvalidCursorError('not a cursor of this listing');
 }
 
-export class AuditStore implements AuditPort {
+export class AuditStore implements AuditPort, LedgerPort {
   readonly engine: Engine;
   readonly readOnly: boolean;
   private readonly db: Kysely<AuditDb>;
@@ -212,62 +281,16 @@ export class AuditStore implements AuditPort {
     await this.appendOnce(event);
   }
 
-  /** Appends once: true when this call wrote the event, false when its id was already there. */
-  async appendOnce(event: AuditEvent): Promise<boolean> {
-    await this.migrate();
-    let resource = event.resource;
-    if (!resource && event.requestId) {
-      // Events recorded outside the workflow (retried external calls) inherit the request's resource.
-      const known = await this.db.selectFrom('audit_events').select('resource').where('request_id', '=', event.requestId).where('resource', '!=', '').limit(1).executeTakeFirst();
-      resource = known?.resource ?? '';
-    }
-    const inserted = await this.db.transaction().execute(async (tx) => {
-      if (await tx.selectFrom('audit_events').select('pos').where('id', '=', event.id).executeTakeFirst()) return false;
-      // The counter row's lock is held to the commit: store sequence order is commit order.
-      const counter = await tx
-        .updateTable('audit_counters')
-        .set((eb) => ({ value: eb('value', '+', 1) }))
-        .where('name', '=', 'events')
-        .returning('value')
-        .executeTakeFirstOrThrow();
-      const result = await tx
-        .insertInto('audit_events')
-        .values({
-          id: event.id,
-          request_id: event.requestId,
-          seq: event.seq,
-          type: event.type,
-          actor: event.actor,
-          resource,
-          at: iso(event.at),
-          details: event.details === undefined ? null : JSON.stringify(event.details),
-          recorded_at: new Date().toISOString(),
-          store_seq: Number(counter.value),
-        })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .executeTakeFirst();
-      return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-    });
-    if (inserted) await this.noteStandingMember(event);
-    return inserted;
+  /** Refuses any write on a reader: the API never writes (it may run on a read-only role). */
+  private writable(): void {
+    if (this.readOnly) throw new Error('this audit store is opened read-only: only the worker writes');
   }
 
-  /** A grant to someone already in the group records them as a standing member of it. */
-  private async noteStandingMember(event: AuditEvent): Promise<void> {
-    const groupId = event.details?.groupId;
-    if (event.type !== 'granted' || event.details?.standingMember !== true || typeof groupId !== 'string') return;
-    const requested = await this.db
-      .selectFrom('audit_events')
-      .select('actor')
-      .where('request_id', '=', event.requestId)
-      .where('type', '=', 'requested')
-      .executeTakeFirst();
-    if (!requested) return;
-    await this.db
-      .insertInto('standing_members')
-      .values({ group_id: groupId, member: requested.actor.toLowerCase(), user_id: null, source: `grant:${event.requestId}`, recorded_at: new Date().toISOString() })
-      .onConflict((oc) => oc.columns(['group_id', 'member']).doNothing())
-      .execute();
+  /** Appends once: true when this call wrote the event, false when its id was already there. */
+  async appendOnce(event: AuditEvent): Promise<boolean> {
+    this.writable();
+    await this.migrate();
+    return this.db.transaction().execute((tx) => appendIn(tx, event));
   }
 
   private where(filter: AuditFilter) {
@@ -314,10 +337,111 @@ export class AuditStore implements AuditPort {
     return rows.map(toEvent);
   }
 
-  async standingMembers(groupId: string): Promise<StandingMember[]> {
+  // ---- the grant ledger (issue 10): leases and standing records
+
+  /** Opens a request's lease (once: a retry finds it) with its audit events, in one transaction. */
+  async openLease(lease: NewLease, events: AuditEvent[]): Promise<Lease> {
+    this.writable();
     await this.migrate();
-    const rows = await this.db.selectFrom('standing_members').select(['member', 'user_id', 'source']).where('group_id', '=', groupId).execute();
-    return rows.map((r) => ({ member: r.member, userId: r.user_id, source: r.source }));
+    return this.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('grant_leases')
+        .values({
+          request_id: lease.requestId,
+          user_id: lease.userId,
+          group_id: lease.groupId,
+          login: lease.login,
+          resource: lease.resource,
+          workflow_id: lease.workflowId,
+          started_at: iso(lease.startedAt),
+          was_member: lease.wasMember ? 1 : 0,
+          ended_at: null,
+          end_reason: null,
+        })
+        .onConflict((oc) => oc.column('request_id').doNothing())
+        .execute();
+      for (const event of events) await appendIn(tx, event);
+      return toLease(await tx.selectFrom('grant_leases').selectAll().where('request_id', '=', lease.requestId).executeTakeFirstOrThrow());
+    });
+  }
+
+  /** Ends a request's lease if it is open, with its audit events, in one transaction. */
+  async closeLease(requestId: string, end: { at: string; reason: string }, events: AuditEvent[]): Promise<{ lease: Lease | null; closed: boolean }> {
+    this.writable();
+    await this.migrate();
+    return this.db.transaction().execute(async (tx) => {
+      const result = await tx
+        .updateTable('grant_leases')
+        .set({ ended_at: iso(end.at), end_reason: end.reason })
+        .where('request_id', '=', requestId)
+        .where('ended_at', 'is', null)
+        .executeTakeFirst();
+      for (const event of events) await appendIn(tx, event);
+      const row = await tx.selectFrom('grant_leases').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+      return { lease: row ? toLease(row) : null, closed: Number(result.numUpdatedRows ?? 0n) > 0 };
+    });
+  }
+
+  async lease(requestId: string): Promise<Lease | null> {
+    await this.migrate();
+    const row = await this.db.selectFrom('grant_leases').selectAll().where('request_id', '=', requestId).executeTakeFirst();
+    return row ? toLease(row) : null;
+  }
+
+  /** Open leases, by person and/or group. */
+  async openLeases(filter: { userId?: string; groupId?: string } = {}): Promise<Lease[]> {
+    await this.migrate();
+    let q = this.db.selectFrom('grant_leases').selectAll().where('ended_at', 'is', null);
+    if (filter.userId) q = q.where('user_id', '=', filter.userId);
+    if (filter.groupId) q = q.where('group_id', '=', filter.groupId);
+    return (await q.orderBy('started_at').execute()).map(toLease);
+  }
+
+  async leasesEndedSince(groupId: string, since: string): Promise<Lease[]> {
+    await this.migrate();
+    return (await this.db.selectFrom('grant_leases').selectAll().where('group_id', '=', groupId).where('ended_at', '>=', iso(since)).execute()).map(toLease);
+  }
+
+  async standingRecord(userId: string, groupId: string): Promise<StandingRecord | null> {
+    await this.migrate();
+    const row = await this.db.selectFrom('standing_records').selectAll().where('user_id', '=', userId).where('group_id', '=', groupId).executeTakeFirst();
+    return row ? toStanding(row) : null;
+  }
+
+  async standingRecords(groupId?: string): Promise<StandingRecord[]> {
+    await this.migrate();
+    let q = this.db.selectFrom('standing_records').selectAll();
+    if (groupId) q = q.where('group_id', '=', groupId);
+    return (await q.orderBy('group_id').orderBy('login').execute()).map(toStanding);
+  }
+
+  /** Adds (or replaces) a standing record with its audit event; true when it was not there before. */
+  async putStandingRecord(record: StandingRecord, event: AuditEvent): Promise<boolean> {
+    this.writable();
+    await this.migrate();
+    return this.db.transaction().execute(async (tx) => {
+      const before = await tx.selectFrom('standing_records').select('user_id').where('user_id', '=', record.userId).where('group_id', '=', record.groupId).executeTakeFirst();
+      const values = { user_id: record.userId, group_id: record.groupId, login: record.login, source: record.source, by: record.by, at: iso(record.at), reason: record.reason };
+      await tx
+        .insertInto('standing_records')
+        .values(values)
+        .onConflict((oc) => oc.columns(['user_id', 'group_id']).doUpdateSet({ login: values.login, source: values.source, by: values.by, at: values.at, reason: values.reason }))
+        .execute();
+      await appendIn(tx, event);
+      return !before;
+    });
+  }
+
+  /** Removes a standing record with its audit event; true when there was one. */
+  async deleteStandingRecord(userId: string, groupId: string, event: AuditEvent): Promise<boolean> {
+    this.writable();
+    await this.migrate();
+    return this.db.transaction().execute(async (tx) => {
+      const result = await tx.deleteFrom('standing_records').where('user_id', '=', userId).where('group_id', '=', groupId).executeTakeFirst();
+      const deleted = Number(result.numDeletedRows ?? 0n) > 0;
+      if (deleted) await appendIn(tx, event);
+      return deleted;
+    });
   }
 
   async hasBaseline(groupId: string): Promise<boolean> {
@@ -326,10 +450,12 @@ export class AuditStore implements AuditPort {
   }
 
   /**
-   * Records a group's baseline — the members present when Gatehouse first reconciled it — once.
-   * True when this call recorded it; false when a baseline already existed (nothing changes).
+   * Records a group's baseline — the members present when Gatehouse first reconciled it — once, as
+   * standing records of source `baseline`. True when this call recorded it; false when a baseline
+   * already existed (nothing changes).
    */
   async recordBaseline(groupId: string, members: { login: string; userId: string }[]): Promise<boolean> {
+    this.writable();
     await this.migrate();
     const now = new Date().toISOString();
     return this.db.transaction().execute(async (tx) => {
@@ -340,8 +466,16 @@ export class AuditStore implements AuditPort {
         .executeTakeFirst();
       if (Number(marker.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
       for (let i = 0; i < members.length; i += 500) {
-        const rows = members.slice(i, i + 500).map((m) => ({ group_id: groupId, member: m.login.toLowerCase(), user_id: m.userId, source: 'baseline', recorded_at: now }));
-        await tx.insertInto('standing_members').values(rows).onConflict((oc) => oc.columns(['group_id', 'member']).doNothing()).execute();
+        const rows = members.slice(i, i + 500).map((m) => ({
+          user_id: m.userId,
+          group_id: groupId,
+          login: m.login.toLowerCase(),
+          source: 'baseline',
+          by: 'gatehouse',
+          at: now,
+          reason: 'in the group when Gatehouse first reconciled it',
+        }));
+        await tx.insertInto('standing_records').values(rows).onConflict((oc) => oc.columns(['user_id', 'group_id']).doNothing()).execute();
       }
       return true;
     });

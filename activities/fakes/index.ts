@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { classifyFailure } from '../errors';
 import { loadDirectory, type Directory } from '../directory';
-import type { AuditEvent, AuditPort, CreateUserInput, DirectoryUser, JiraIssueRef, JiraPort, OktaPort, SlackMessageRef, SlackPort } from '../ports';
+import type { AuditEvent, AuditPort, CreateUserInput, DirectoryUser, JiraIssueRef, JiraPort, Lease, LedgerPort, NewLease, OktaPort, SlackMessageRef, SlackPort, StandingRecord } from '../ports';
 
 export class FakeOkta implements OktaPort {
   readonly users = new Map<string, DirectoryUser>();
@@ -207,13 +207,55 @@ export class FakeJira implements JiraPort {
   }
 }
 
-export class FakeAudit implements AuditPort {
+/** The audit log and the grant ledger in memory (activities/audit/store.ts is the real one). */
+export class FakeAudit implements AuditPort, LedgerPort {
   readonly events: AuditEvent[] = [];
+  readonly leases = new Map<string, Lease>();
+  readonly standing = new Map<string, StandingRecord>();
   async append(event: AuditEvent) {
     if (!this.events.some((e) => e.id === event.id)) this.events.push(event);
   }
   trail(requestId: string): AuditEvent[] {
-    return this.events.filter((e) => e.requestId === requestId).sort((a, b) => a.seq - b.seq);
+    return this.events.filter((e) => e.requestId === requestId).sort((a, b) => a.at.localeCompare(b.at) || a.seq - b.seq);
+  }
+  async openLease(lease: NewLease, events: AuditEvent[]) {
+    if (!this.leases.has(lease.requestId)) this.leases.set(lease.requestId, { ...lease, endedAt: null, endReason: null });
+    for (const e of events) await this.append(e);
+    return { ...this.leases.get(lease.requestId)! };
+  }
+  async closeLease(requestId: string, end: { at: string; reason: string }, events: AuditEvent[]) {
+    const lease = this.leases.get(requestId);
+    const closed = !!lease && lease.endedAt === null;
+    if (lease && closed) Object.assign(lease, { endedAt: end.at, endReason: end.reason });
+    for (const e of events) await this.append(e);
+    return { lease: lease ? { ...lease } : null, closed };
+  }
+  async lease(requestId: string) {
+    const lease = this.leases.get(requestId);
+    return lease ? { ...lease } : null;
+  }
+  async openLeases(filter: { userId?: string; groupId?: string } = {}) {
+    return [...this.leases.values()].filter((l) => l.endedAt === null && (!filter.userId || l.userId === filter.userId) && (!filter.groupId || l.groupId === filter.groupId));
+  }
+  async leasesEndedSince(groupId: string, since: string) {
+    return [...this.leases.values()].filter((l) => l.groupId === groupId && l.endedAt !== null && l.endedAt >= since);
+  }
+  async standingRecord(userId: string, groupId: string) {
+    return this.standing.get(`${userId}/${groupId}`) ?? null;
+  }
+  async standingRecords(groupId?: string) {
+    return [...this.standing.values()].filter((r) => !groupId || r.groupId === groupId);
+  }
+  async putStandingRecord(record: StandingRecord, event: AuditEvent) {
+    const fresh = !this.standing.has(`${record.userId}/${record.groupId}`);
+    this.standing.set(`${record.userId}/${record.groupId}`, record);
+    await this.append(event);
+    return fresh;
+  }
+  async deleteStandingRecord(userId: string, groupId: string, event: AuditEvent) {
+    const deleted = this.standing.delete(`${userId}/${groupId}`);
+    if (deleted) await this.append(event);
+    return deleted;
   }
 }
 

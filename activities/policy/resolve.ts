@@ -4,7 +4,7 @@
  * requests) and by the API to refuse a bad request before a workflow exists.
  */
 import type { ResolvedRequest, ResolvedStep, ResolveResult } from '../../workflows/access-request/types';
-import { formatDuration } from '../../workflows/access-request/state';
+import { formatDuration } from '../../workflows/access-request/wording';
 import type { DirectoryUser, OktaPort } from '../ports';
 import type { ApproverSet, Eligibility, EligibilityRule, Policy, ResourcePolicy } from './schema';
 

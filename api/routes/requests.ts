@@ -93,6 +93,7 @@ export function requestsRouter(deps: ApiDeps, service: RequestService, people: P
       ...(body.justification ? { justification: body.justification } : {}),
       via: viaOf(caller),
       submittedAt: new Date().toISOString(),
+      resolved: resolution.resolved,
     };
     try {
       const started = await service.submit(input, !!body.idempotencyKey);

@@ -5,8 +5,9 @@
 import type { types } from '@slack/bolt';
 import type { ResourcePolicy } from '../../activities/policy/schema';
 import { slackTime } from '../../activities/slack-messages';
-import { formatDuration } from '../../workflows/access-request/state';
+import { formatDuration } from '../../workflows/access-request/wording';
 import type { RequestState } from '../../workflows/access-request/types';
+import { extensionBudget } from '../../workflows/access-request/state';
 
 type View = types.View;
 
@@ -66,25 +67,6 @@ export function denyModal(state: RequestState, meta: ClickMetadata): View {
       },
     ],
   };
-}
-
-/** What an extension may still add under the request's policy snapshot (0 when nothing). */
-export function extensionBudget(state: RequestState): { left: number; maxAddMs: number } {
-  const r = state.resolved;
-  if (!r || !state.expiresAt || !state.grantedAt) return { left: 0, maxAddMs: 0 };
-  const used = Date.parse(state.expiresAt) - Date.parse(state.grantedAt);
-  return { left: Math.max(r.maxExtensions - state.extensions.length, 0), maxAddMs: Math.max(Math.min(r.maxDurationMs, r.maxTotalMs - used), 0) };
-}
-
-const STEPS_MS = [15 * 60_000, 30 * 60_000, 3_600_000, 2 * 3_600_000, 4 * 3_600_000, 8 * 3_600_000, 86_400_000];
-
-/** The durations offered: the usual steps within the budget, and the whole budget itself. */
-export function extensionChoices(state: RequestState): number[] {
-  const { left, maxAddMs } = extensionBudget(state);
-  if (left === 0 || maxAddMs <= 0) return [];
-  // Whole seconds: the policy is written in seconds at the finest.
-  const all = Math.floor(maxAddMs / 1000) * 1000;
-  return [...new Set([...STEPS_MS.filter((ms) => ms < all), all])].filter((ms) => ms > 0);
 }
 
 export function extendModal(state: RequestState, choices: number[], meta: ClickMetadata): View {

@@ -240,7 +240,10 @@ describe('decisions', () => {
     expect((await api.post(`/v1/requests/${id}/revoke`, { actor: 'alice@example.com' })).status).toBe(409);
   });
 
-  it('a standing member keeps the membership after an early revoke', async () => {
+  it('a standing member (allowlisted over the API) keeps the membership after an early revoke', async () => {
+    const allowlisted = await api.post('/v1/standing-members', { login: 'dave@example.com', groupId: PROD_GROUP, reason: 'on-call DBA' });
+    expect(allowlisted.status).toBe(201);
+    expect(allowlisted.body).toMatchObject({ userId: '00u_dave', login: 'dave@example.com', source: 'allowlist', by: 'http:tests' });
     const { id } = await createOk({ requester: 'dave@example.com', resource: 'prod-db-admin', justification: TICKET, duration: '1h' });
     await resolved(id);
     expect((await api.post(`/v1/requests/${id}/approve`, { approver: 'bob@example.com' })).status).toBe(200);

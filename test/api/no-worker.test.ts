@@ -42,7 +42,8 @@ it('creates from the input, reads from visibility, and answers 503 to a decision
   const created = await post('/v1/requests', { requester: 'frank@example.com', resource: 'aws-readonly', duration: '2h' });
   expect(created.status).toBe(201);
   started.push(created.body.id);
-  expect(created.body).toMatchObject({ status: 'pending_approval', requester: 'frank@example.com', resource: 'aws-readonly', duration: '2h', partial: true });
+  // Auto-approved (aws-readonly): the workflow's own first state, computed from the same input.
+  expect(created.body).toMatchObject({ status: 'provisioning', requester: 'frank@example.com', resource: 'aws-readonly', duration: '2h', partial: true });
 
   const read = await request(app).get(`/v1/requests/${created.body.id}`).set('Authorization', `Bearer ${TOKEN}`);
   expect(read.status).toBe(200);

@@ -5,6 +5,7 @@
  * outage on the first call shows up once as `external_call_retried`, and the worker's lifecycle
  * metrics follow the audit events.
  */
+import { createActivities } from '../../activities';
 import { apiToken } from '../helpers/tokens';
 import type { Worker } from '@temporalio/worker';
 import { pino } from 'pino';
@@ -62,6 +63,8 @@ describe.each(ENGINES)('audit trail of a full lifecycle on $name', (engine) => {
       taskQueue,
       ports,
       policy,
+      // As the worker process wires them: the lifecycle series come from every audit event written.
+      activities: createActivities({ ...ports, policy: () => policy, onAudit: (event) => metrics.auditEventRecorded(event) }),
       interceptors: { activity: [activityInterceptor({ audit: store, metrics, logger: silent })] },
     }));
     running = worker.run();
@@ -134,7 +137,7 @@ describe.each(ENGINES)('audit trail of a full lifecycle on $name', (engine) => {
     expect(text).toMatch(/gatehouse_requests_total\{outcome="expired",resource="prod-db-admin"\} 1/);
     expect(text).toMatch(/gatehouse_approval_wait_seconds_count\{decision="approved"\} 2/);
     expect(text).toMatch(/gatehouse_grant_latency_seconds_count 1/);
-    expect(text).toMatch(/gatehouse_external_call_retries_total\{system="Slack",activity="notifySlackRequester"\} 1/);
+    expect(text).toMatch(/gatehouse_external_call_retries_total\{system="Slack",activity="applyEffects"\} 1/);
   });
 
   it('refuses bad filters with 400 and an unknown page token with 400', async () => {

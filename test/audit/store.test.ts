@@ -121,18 +121,49 @@ describe.each(ENGINES)('audit store on $name', (engine) => {
     ]);
   });
 
-  it('records standing members at grant time and a baseline once per group', async () => {
+  it('never records a standing member from a grant; a baseline once per group; allowlist entries with who and why', async () => {
     const rid = `R${randomUUID()}`;
     const group = `00g_${randomUUID()}`;
     await store.append(event(rid, 1, 'requested', { actor: 'Dave@Example.com' }));
     await store.append(event(rid, 2, 'granted', { actor: 'gatehouse', details: { standingMember: true, groupId: group } }));
-    expect(await store.standingMembers(group)).toEqual([{ member: 'dave@example.com', userId: null, source: `grant:${rid}` }]);
+    expect(await store.standingRecords(group)).toEqual([]);
 
     expect(await store.hasBaseline(group)).toBe(false);
     expect(await store.recordBaseline(group, [{ login: 'erin@example.com', userId: '00u_erin' }])).toBe(true);
     expect(await store.recordBaseline(group, [{ login: 'mallory@example.com', userId: '00u_mallory' }])).toBe(false);
     expect(await store.hasBaseline(group)).toBe(true);
-    expect((await store.standingMembers(group)).map((m) => m.member).sort()).toEqual(['dave@example.com', 'erin@example.com']);
+    expect((await store.standingRecords(group)).map((r) => [r.login, r.source, r.by])).toEqual([['erin@example.com', 'baseline', 'gatehouse']]);
+
+    const at = new Date().toISOString();
+    const added = { id: `allow:${group}`, requestId: `standing-${group}`, seq: 0, type: 'standing_member_added', actor: 'admin@example.com', resource: '', at };
+    const record = { userId: '00u_dave', groupId: group, login: 'dave@example.com', source: 'allowlist' as const, by: 'admin@example.com', at, reason: 'on call DBA' };
+    expect(await store.putStandingRecord(record, added)).toBe(true);
+    expect(await store.putStandingRecord(record, added)).toBe(false);
+    expect(await store.standingRecord('00u_dave', group)).toMatchObject({ source: 'allowlist', by: 'admin@example.com', reason: 'on call DBA' });
+    const removed = { ...added, id: `unallow:${group}`, type: 'standing_member_removed' };
+    expect(await store.deleteStandingRecord('00u_dave', group, removed)).toBe(true);
+    expect(await store.deleteStandingRecord('00u_dave', group, removed)).toBe(false);
+    expect(await store.standingRecord('00u_dave', group)).toBeNull();
+    expect((await store.trail(`standing-${group}`)).map((e) => e.type)).toEqual(['standing_member_added', 'standing_member_removed']);
+  });
+
+  it('opens and closes a lease once, in the same transaction as its audit events', async () => {
+    const rid = `R${randomUUID()}`;
+    const group = `00g_${randomUUID()}`;
+    const lease = { requestId: rid, userId: '00u_alice', groupId: group, login: 'alice@example.com', resource: 'prod-db-admin', workflowId: `access-request-${rid}`, startedAt: new Date(t0).toISOString(), wasMember: false };
+    const opened = await Promise.all([1, 2, 3].map(() => store.openLease(lease, [event(rid, 7, 'granted')])));
+    expect(opened.every((l) => l.endedAt === null && l.requestId === rid)).toBe(true);
+    expect((await store.openLeases({ groupId: group })).map((l) => l.requestId)).toEqual([rid]);
+    expect((await store.trail(rid)).map((e) => e.type)).toEqual(['granted']);
+
+    const end = { at: new Date(t0 + 60_000).toISOString(), reason: 'expired' };
+    const first = await store.closeLease(rid, end, [event(rid, 8, 'expired')]);
+    const again = await store.closeLease(rid, end, [event(rid, 8, 'expired')]);
+    expect([first.closed, again.closed]).toEqual([true, false]);
+    expect(again.lease).toMatchObject({ endedAt: end.at, endReason: 'expired' });
+    expect(await store.openLeases({ groupId: group })).toEqual([]);
+    expect((await store.leasesEndedSince(group, new Date(t0).toISOString())).map((l) => l.requestId)).toEqual([rid]);
+    expect((await store.trail(rid)).map((e) => e.type)).toEqual(['granted', 'expired']);
   });
 
   it('answers a ping, and refuses a forged cursor', async () => {
@@ -161,7 +192,7 @@ describe('a read-only audit store (the API)', () => {
     const role = `gh_reader_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
     const admin = new Pool({ connectionString: postgresUrl });
     await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD 'reader-pw'`);
-    await admin.query(`GRANT SELECT ON audit_events, audit_counters, standing_members, reconcile_baselines, gatehouse_migrations TO ${role}`);
+    await admin.query(`GRANT SELECT ON audit_events, audit_counters, grant_leases, standing_records, reconcile_baselines, gatehouse_migrations TO ${role}`);
     const url = new URL(postgresUrl!);
     url.username = role;
     url.password = 'reader-pw';

@@ -32,6 +32,14 @@ resources:
     duration: { default: 1h, max: 2h }
     expiryWarning: 0s
     approval: { auto: true }
+  one-step:
+    name: One approval, no warning
+    okta: { groupId: 00g_aws_ro }
+    duration: { default: 2s, max: 1h }
+    expiryWarning: 0s
+    approval:
+      steps:
+        - { approvers: { users: [bob@example.com] }, count: 1 }
   two-of-three:
     name: Needs two of three
     okta: { groupId: 00g_aws_ro }

@@ -89,7 +89,7 @@ it('runs a lifecycle; serves metrics; logs ids and never a secret', async () => 
     /gatehouse_active_grants\{resource="aws-readonly"\} 0/,
     /# TYPE gatehouse_approval_wait_seconds histogram/,
     /# TYPE gatehouse_external_call_retries_total counter/,
-    /gatehouse_activity_duration_seconds_count\{activity="addUserToOktaGroup",outcome="completed"\} 1/,
+    /gatehouse_activity_duration_seconds_count\{activity="grantOktaMembership",outcome="completed"\} 1/,
     /temporal_workflow_completed\{/,
     /temporal_activity_execution_latency/,
   ]) {

@@ -4,7 +4,9 @@
  * burst), the audit store on SQLite, Temporal visibility for active grants. The first sweep
  * records each group's baseline (dave, a standing member of prod-db-admin, and a 120-member
  * group); members added behind Gatehouse's back afterwards are reported — and removed where the
- * policy says `reconcile: remove` — while standing members and active grants are left alone.
+ * policy says `reconcile: remove` — while standing members and active grants (open leases) are
+ * left alone. A grant whose workflow was terminated is revoked by the next sweep, whatever the
+ * resource's mode, and its request then reads `revoked` with the sweep's reason.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -12,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
 import { createOktaAdapter } from '../../activities/adapters/okta';
-import { activeGranteesFromVisibility, createReconcileActivities } from '../../activities/audit/reconcile';
+import { createReconcileActivities, workflowStatusFromTemporal } from '../../activities/audit/reconcile';
+import { stateFromVisibility } from '../../api/access-requests';
 import { AuditStore } from '../../activities/audit/store';
 import { createFakePorts, type FakePorts } from '../../activities/fakes';
 import { parsePolicy } from '../../activities/policy/load';
@@ -73,14 +76,7 @@ beforeAll(async () => {
     taskQueue,
     ports,
     policy: POLICY,
-    activities: createReconcileActivities({
-      okta: adapter,
-      slack: fakes.slack,
-      store,
-      policy: () => POLICY,
-      activeGrantees: activeGranteesFromVisibility(h.client),
-      securityChannel: '#security-alerts',
-    }),
+    activities: createReconcileActivities({ okta: adapter, store, policy: () => POLICY, workflowStatus: workflowStatusFromTemporal(h.client) }),
   }));
   running = worker.run();
 });
@@ -105,7 +101,7 @@ it('baselines each group on the first sweep (paging a large group through a 429 
   ]);
   const bulkPages = emulators.okta.emulator.requests.filter((r) => r.method === 'GET' && r.path.split('?')[0] === `/api/v1/groups/${BULK}/users` && r.status === 200);
   expect(bulkPages.length).toBeGreaterThanOrEqual(3);
-  expect((await store.standingMembers(PROD)).map((m) => m.member)).toEqual(['dave@example.com']);
+  expect((await store.standingRecords(PROD)).map((r) => [r.login, r.source])).toEqual([['dave@example.com', 'baseline']]);
   expect((ports.slack as unknown as { messages: { channel: string }[] }).messages.filter((m) => m.channel === '#security-alerts')).toHaveLength(0);
 
   // ---- an active grant through Gatehouse, and three people added behind its back
@@ -162,6 +158,39 @@ it('baselines each group on the first sweep (paging a large group through a 429 
   expect(await members(AWS)).toEqual([]);
   const third = await sweep();
   expect(third.groups.flatMap((g) => g.unexplained.map((m) => m.login))).toEqual(['erin@example.com', 'mallory@example.com']);
+});
+
+it('revokes the grant of a workflow terminated while it was in force, whatever the reconcile mode', async () => {
+  const requestId = `DEAD${randomUUID().replace(/-/g, '').slice(0, 22).toUpperCase()}`;
+  const grant = await h.client.workflow.start(accessRequestWorkflow, {
+    taskQueue,
+    workflowId: accessRequestWorkflowId(requestId),
+    typedSearchAttributes: [
+      { key: SA.kind, value: KIND_ACCESS_REQUEST },
+      { key: SA.requester, value: 'carol@example.com' },
+      { key: SA.resource, value: 'drift-report' },
+    ],
+    args: [{ requestId, requester: 'carol@example.com', resource: 'drift-report', via: 'http' }],
+  });
+  await waitFor(async () => (await grant.query(statusQuery)).status === 'active', 'the grant to be active');
+  expect(await members(PROD)).toContain('carol@example.com');
+  await grant.terminate('operator terminated it');
+  // Terminated: nothing of the workflow ends the grant; the lease stays open until the sweep.
+  expect((await store.lease(requestId))?.endedAt).toBeNull();
+  const before = stateFromVisibility(await grant.describe(), (await store.lease(requestId)) ?? undefined);
+  expect(before.status).toBe('revoking');
+
+  const swept = await sweep();
+  expect(swept.closedLeases).toEqual([{ requestId, login: 'carol@example.com', groupId: PROD, workflowStatus: 'TERMINATED', removed: true }]);
+  expect(await members(PROD)).not.toContain('carol@example.com');
+  const lease = await store.lease(requestId);
+  expect(lease?.endReason).toMatch(/revoked by the drift sweep: the workflow was terminated/);
+  expect((await store.trail(requestId)).at(-1)).toMatchObject({ type: 'revoked', actor: 'system:reconcile' });
+  // The request view (what the API answers for a terminated workflow) says so.
+  const after = stateFromVisibility(await grant.describe(), lease ?? undefined);
+  expect([after.status, after.endReason]).toEqual(['revoked', lease!.endReason]);
+  // A second sweep finds nothing left to close.
+  expect((await sweep()).closedLeases).toEqual([]);
 });
 
 it('creates the schedule once and updates it in place on the next start-up', async () => {

@@ -12,7 +12,7 @@ import { onApprove } from '../../api/slack/actions/approve';
 import type { Click } from '../../api/slack/actions/click';
 import type { SlackDeps } from '../../api/slack/deps';
 import { createSlackIdentity } from '../../api/slack/identity';
-import { extensionChoices } from '../../api/slack/modals';
+import { extensionChoices } from '../../workflows/access-request/state';
 import type { RequestState } from '../../workflows/access-request/types';
 
 const REQUEST = '01J00000000000000000000000';

@@ -1,4 +1,5 @@
 import * as S from '../../workflows/access-request/state';
+import * as W from '../../workflows/access-request/wording';
 import { Rejection } from '../../workflows/access-request/errors';
 import type { RequestState, ResolvedRequest } from '../../workflows/access-request/types';
 
@@ -133,7 +134,7 @@ describe('timers', () => {
   });
 
   it('formats durations for people', () => {
-    expect([S.formatDuration(7_200_000), S.formatDuration(90_000), S.formatDuration(1500), S.formatDuration(86_400_000)]).toEqual(['2h', '90s', '1500ms', '1d']);
-    expect(S.summaryLine('alice@example.com', 'prod-db-admin', 7_200_000)).toBe('alice@example.com → prod-db-admin for 2h');
+    expect([W.formatDuration(7_200_000), W.formatDuration(90_000), W.formatDuration(1500), W.formatDuration(86_400_000)]).toEqual(['2h', '90s', '1500ms', '1d']);
+    expect(W.summaryLine('alice@example.com', 'prod-db-admin', 7_200_000)).toBe('alice@example.com → prod-db-admin for 2h');
   });
 });

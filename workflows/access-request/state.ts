@@ -1,10 +1,12 @@
 /**
  * The access-request state machine as plain functions: who may decide, when a step is complete,
- * what an extension does. No Temporal imports beyond types, so it is unit-tested on its own and
- * the workflow only orchestrates (STYLE rule 3). Functions named apply* mutate the state they are
- * given; check* return the reason a message must be refused, or null.
+ * what an extension, a revoke signal or a workflow cancellation does, what an extension may still
+ * add. No Temporal imports beyond types, so it is unit-tested on its own and the workflow only
+ * orchestrates (STYLE rule 3). Functions named apply… and on… mutate the state they are given; check…
+ * return the reason a message must be refused, or null.
  */
 import { allWellFormed } from '../shared/text';
+import { endReason, formatDuration } from './wording';
 import { Rejection, type RejectionReason } from './errors';
 import type { CancelInput, DecisionInput, ExtendInput, RevokeInput } from './messages';
 import { FINAL_STATUSES, type AccessRequestInput, type RequestState, type RequestStatus, type ResolvedStep } from './types';
@@ -13,6 +15,7 @@ export function initialState(input: AccessRequestInput, now: number): RequestSta
   return {
     requestId: input.requestId,
     status: 'pending_approval',
+    ...(input.resolved ? { resolved: input.resolved } : {}),
     requester: input.requester,
     resource: input.resource,
     justification: input.justification,
@@ -101,7 +104,7 @@ export function applyDenial(state: RequestState, input: DecisionInput, now: numb
     via: input.via ?? 'http',
     ...(input.reason ? { comment: input.reason } : {}),
   });
-  finish(state, 'denied', now, input.reason ? `denied by ${input.approver}: ${input.reason}` : `denied by ${input.approver}`);
+  finish(state, 'denied', now, endReason.denied(input.approver, input.reason));
 }
 
 export function approveAutomatically(state: RequestState): void {
@@ -123,7 +126,7 @@ export function checkCancel(state: RequestState, input: CancelInput): RejectionR
 }
 
 export function applyCancel(state: RequestState, input: CancelInput, now: number): void {
-  finish(state, 'cancelled', now, `cancelled by ${input.actor}`);
+  finish(state, 'cancelled', now, endReason.cancelled(input.actor));
 }
 
 /** Who may end a grant early: the requester, anyone who could approve it, an owner, or Gatehouse itself. */
@@ -149,8 +152,72 @@ export function checkRevoke(state: RequestState, input: RevokeInput): RejectionR
   return null;
 }
 
+/** A revoke asked for: the grant is `revoking` from now (still being given: it is taken back right after). */
 export function applyRevokeRequest(state: RequestState, input: RevokeInput, now: number): void {
   state.revokeRequested = { by: input.actor, at: new Date(now).toISOString(), ...(input.reason ? { reason: input.reason } : {}) };
+  if (state.status === 'active') state.status = 'revoking';
+}
+
+/**
+ * The revoke Signal cannot be refused, only applied or ignored: a pending request is cancelled,
+ * a grant is revoked, anything else (ended, already revoking, ill-formed text) changes nothing.
+ */
+export function onRevokeSignal(state: RequestState, input: RevokeInput, now: number): 'cancelled' | 'revoke_requested' | 'ignored' {
+  if (!allWellFormed(input) || !input.actor) return 'ignored';
+  if (state.status === 'pending_approval') {
+    finish(state, 'cancelled', now, endReason.cancelled(input.actor, input.reason));
+    return 'cancelled';
+  }
+  if ((state.status === 'active' || state.status === 'provisioning') && !state.revokeRequested) {
+    applyRevokeRequest(state, input, now);
+    return 'revoke_requested';
+  }
+  return 'ignored';
+}
+
+export const WORKFLOW_CANCELLED_ACTOR = 'system:workflow-cancelled';
+
+/** The workflow itself was cancelled (an operator, Temporal): a pending request ends; a grant is revoked. */
+export function onWorkflowCancelled(state: RequestState, now: number): 'cancelled' | 'revoke_requested' | 'ignored' {
+  if (state.status === 'pending_approval') {
+    finish(state, 'cancelled', now, endReason.workflowCancelled());
+    return 'cancelled';
+  }
+  if (!isFinal(state.status) && !state.revokeRequested) {
+    applyRevokeRequest(state, { actor: WORKFLOW_CANCELLED_ACTOR, reason: 'workflow cancelled' }, now);
+    return 'revoke_requested';
+  }
+  return 'ignored';
+}
+
+/** The end of a grant: revoked when someone asked for it, expired otherwise. */
+export function endGrant(state: RequestState, now: number): 'revoked' | 'expired' {
+  const early = state.revokeRequested;
+  if (early) {
+    finish(state, 'revoked', now, endReason.revoked(early.by, early.reason));
+    return 'revoked';
+  }
+  finish(state, 'expired', now, endReason.expired());
+  return 'expired';
+}
+
+/** What an extension may still add under the request's policy snapshot (0 when nothing). */
+export function extensionBudget(state: RequestState): { left: number; maxAddMs: number } {
+  const r = state.resolved;
+  if (!r || !state.expiresAt || !state.grantedAt) return { left: 0, maxAddMs: 0 };
+  const used = Date.parse(state.expiresAt) - Date.parse(state.grantedAt);
+  return { left: Math.max(r.maxExtensions - state.extensions.length, 0), maxAddMs: Math.max(Math.min(r.maxDurationMs, r.maxTotalMs - used), 0) };
+}
+
+const EXTENSION_STEPS_MS = [15 * 60_000, 30 * 60_000, 3_600_000, 2 * 3_600_000, 4 * 3_600_000, 8 * 3_600_000, 86_400_000];
+
+/** The durations an Extend picker offers: the usual steps within the budget, and the whole budget itself. */
+export function extensionChoices(state: RequestState): number[] {
+  const { left, maxAddMs } = extensionBudget(state);
+  if (left === 0 || maxAddMs <= 0) return [];
+  // Whole seconds: the policy is written in seconds at the finest.
+  const all = Math.floor(maxAddMs / 1000) * 1000;
+  return [...new Set([...EXTENSION_STEPS_MS.filter((ms) => ms < all), all])].filter((ms) => ms > 0);
 }
 
 export function checkExtend(state: RequestState, input: ExtendInput): RejectionReason | null {
@@ -220,17 +287,4 @@ export function finish(state: RequestState, status: RequestStatus, now: number, 
   state.endedAt = new Date(now).toISOString();
   state.endReason = reason;
   if (status === 'failed') state.failureReason = reason;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms % 86_400_000 === 0) return `${ms / 86_400_000}d`;
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
-
-/** One line for the Web UI's summary: "alice@example.com → prod-db-admin for 2h". */
-export function summaryLine(requester: string, resource: string, durationMs?: number): string {
-  return `${requester} → ${resource}${durationMs ? ` for ${formatDuration(durationMs)}` : ''}`;
 }

@@ -3,6 +3,9 @@
  * fields are only ever added, as optional.
  */
 
+import { FINAL_REQUEST_STATUSES, OPEN_REQUEST_STATUSES } from '../shared/visibility';
+import type { SideEffectFailure } from '../shared/effects';
+
 export const REQUEST_STATUSES = [
   'pending_approval',
   'provisioning',
@@ -17,9 +20,8 @@ export const REQUEST_STATUSES = [
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
-export const FINAL_STATUSES: readonly RequestStatus[] = ['expired', 'revoked', 'denied', 'approval_timed_out', 'cancelled', 'failed'];
-/** A request in one of these holds (or is about to hold) the resource: a second one is a conflict. */
-export const OPEN_STATUSES: readonly RequestStatus[] = ['pending_approval', 'provisioning', 'active', 'revoking'];
+export const FINAL_STATUSES: readonly RequestStatus[] = FINAL_REQUEST_STATUSES;
+export const OPEN_STATUSES: readonly RequestStatus[] = OPEN_REQUEST_STATUSES;
 
 /**
  * How an action reached Gatehouse: `http:<token name>` (a static API token), `http:okta` (a person's
@@ -39,6 +41,12 @@ export interface AccessRequestInput {
   via?: Channel;
   /** ISO time the API accepted the request. */
   submittedAt?: string;
+  /**
+   * The policy snapshot, resolved where the request entered (the API, Slack, the portal): the
+   * workflow then resolves nothing itself. Absent (an older client, a direct start): the workflow
+   * resolves with an activity.
+   */
+  resolved?: ResolvedRequest;
 }
 
 export interface ResolvedStep {
@@ -101,8 +109,8 @@ export interface Extension {
 
 export interface ExternalRecord {
   jira?: { key: string; url: string };
-  /** Failures of Jira/Slack/audit calls that exhausted their retries; they never block a grant. */
-  sideEffectFailures: { system: string; action: string; message: string; at: string }[];
+  /** Records (Jira, Slack, mail, audit) given up on; they never block a grant or a revoke. */
+  sideEffectFailures: SideEffectFailure[];
 }
 
 /** Everything the workflow knows about a request; the status Query returns it. */
@@ -121,6 +129,10 @@ export interface RequestState extends ExternalRecord {
   approvals: Approval[];
   remindersSent: number;
   standingMember?: boolean;
+  /** The person was in the group at grant time with no lease or standing record (reported as drift). */
+  driftAtGrant?: boolean;
+  /** When the grant's Okta add was last in flight: a late add cannot land after this + the request timeout. */
+  grantInFlightUntil?: string;
   grantedAt?: string;
   expiresAt?: string;
   expiryWarnedFor?: string;

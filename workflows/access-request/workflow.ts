@@ -1,259 +1,258 @@
 import {
-  ActivityFailure,
   ApplicationFailure,
   CancellationScope,
-  currentUpdateInfo,
   allHandlersFinished,
   condition,
+  currentUpdateInfo,
   isCancellation,
   log,
-  patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { SlackMessageRef } from '../../activities/ports';
+import type { GrantActivities } from '../../activities/grants';
+import type { AuditEvent, SlackMessageRef } from '../../activities/ports';
 import type { ApprovalMessageFacts } from '../../activities/slack-messages';
 import { SA } from '../constants';
-import { allWellFormed } from '../shared/text';
-import { Lane } from './lanes';
-import {
-  approveUpdate,
-  cancelUpdate,
-  denyUpdate,
-  extendUpdate,
-  revokeSignal,
-  revokeUpdate,
-  statusQuery,
-  type DecisionInput,
-  type RevokeInput,
-} from './messages';
+import { Effects, type EffectsResult } from '../shared/effects';
+import { critical, LOOKUPS, OKTA_DURABLE, OKTA_LATE_ADD_WINDOW_MS, OKTA_LOCAL, refusal } from '../shared/retry';
+import { approveUpdate, cancelUpdate, denyUpdate, extendUpdate, revokeSignal, revokeUpdate, statusQuery, type DecisionInput } from './messages';
 import * as S from './state';
+import * as W from './wording';
 import type { RejectionReason } from './errors';
 import type { AccessRequestInput, RequestState } from './types';
 
-/** Okta grant and revoke: retried until they succeed; only a refusal (404, 400) stops them. */
-const okta = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-/** Records: retried in the background for an hour, then given up on and recorded as failed. */
-const records = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  scheduleToCloseTimeout: '1 hour',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '2 minutes' },
-});
-/** Audit appends go to Gatehouse's own store: retried for a day. */
-const auditing = proxyActivities<Activities>({
-  startToCloseTimeout: '15 seconds',
-  scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const oktaLocal = proxyLocalActivities<GrantActivities>(OKTA_LOCAL);
+const oktaDurable = proxyActivities<GrantActivities>(OKTA_DURABLE);
+const lookups = proxyActivities<Pick<Activities, 'resolveAccessRequest'>>(LOOKUPS);
+
+/**
+ * One access request, from submission to the end of the grant (SPEC §4):
+ * resolve → collectApprovals → grant → holdUntilExpiry → revoke → settle.
+ * The revocation runs in `finally`, so a cancelled workflow revokes too.
+ */
+export async function accessRequestWorkflow(input: AccessRequestInput): Promise<RequestState> {
+  const request = new AccessRequest(input);
+  request.listen();
+  try {
+    if (await request.resolve()) {
+      await request.collectApprovals();
+      if (request.state.status === 'provisioning') await request.grant();
+      if (request.state.status === 'active' || request.state.status === 'revoking') await request.holdUntilExpiry();
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    request.onWorkflowCancelled();
+  } finally {
+    await CancellationScope.nonCancellable(() => request.revoke());
+  }
+  return CancellationScope.nonCancellable(() => request.settle());
+}
 
 function reject(reason: RejectionReason | null): void {
   if (reason) throw ApplicationFailure.create({ type: reason.type, message: reason.message, nonRetryable: true });
 }
 
-/**
- * One access request, from submission to the end of the grant (SPEC §4): resolve against the
- * policy, collect approvals step by step, add the Okta membership, sleep until expiry (extendable),
- * then remove it — in `finally`, so a cancelled workflow revokes too.
- */
-export async function accessRequestWorkflow(input: AccessRequestInput): Promise<RequestState> {
-  const state = S.initialState(input, Date.now());
-  let auditSeq = 0;
-  const approvalMessages: { step: number; refs: SlackMessageRef[] }[] = [];
-  const recordFailure = (system: string, action: string, message: string) =>
-    state.sideEffectFailures.push({ system, action, message, at: new Date().toISOString() });
-  const jiraLane = new Lane('jira', recordFailure);
-  const slackLane = new Lane('slack', recordFailure);
-  const auditLane = new Lane('audit', recordFailure);
+/** The request's state, its records, and its phases. Rules live in state.ts; words in wording.ts. */
+class AccessRequest {
+  readonly state: RequestState;
+  private readonly effects = new Effects((result) => this.absorb(result));
+  private readonly approvalRefs = new Map<number, SlackMessageRef[]>();
+  private auditSeq = 0;
+  /** The grant's Okta add was asked for (its lease may be open): the end must take it back. */
+  private grantStarted = false;
+  /** The grant activity answered (its attempts are over); otherwise one may still be in flight. */
+  private grantDone = false;
 
-  const audit = (type: string, actor: string, details?: Record<string, unknown>) => {
-    const seq = ++auditSeq;
-    // Unique per run: after a reset (a new run replaying this one) or an id reused past retention,
-    // the new run's events are new rows, not silently dropped duplicates.
-    const event = { id: `${input.requestId}:${workflowInfo().runId}:${seq}`, requestId: input.requestId, seq, type, actor, resource: input.resource, at: new Date().toISOString(), details };
-    auditLane.push(type, () => auditing.recordAuditEvent(event));
-  };
-  const jiraComment = (text: string) => jiraLane.push('comment', async () => (state.jira ? records.commentOnJiraTicket({ key: state.jira.key, text }) : undefined));
-  const tellRequester = (notice: Parameters<Activities['notifySlackRequester']>[0]['notice']) =>
-    slackLane.push(`notify ${notice.kind}`, () => records.notifySlackRequester({ requestId: input.requestId, requester: input.requester, notice }));
+  constructor(private readonly input: AccessRequestInput) {
+    this.state = S.initialState(input, Date.now());
+  }
 
-  /** Search attributes and current details follow the state, so the Web UI tells the story. */
-  const publish = () => {
-    upsertSearchAttributes([
-      { key: SA.status, value: state.status },
-      { key: SA.expiresAt, value: state.expiresAt ? new Date(state.expiresAt) : null },
-    ]);
-    setCurrentDetails(describe(state));
-  };
+  // ---- handlers: registered first, so nothing sent early is refused for lack of one.
 
-  /** An HTTP decision's Idempotency-Key (its Update id) is remembered with who used it. */
-  const rememberKey = (actor: string) => {
-    const id = currentUpdateInfo()?.id;
-    if (id?.startsWith('http:')) (state.decisionKeys ??= {})[id] = actor;
-  };
-
-  // ---- message handlers: registered first, so nothing sent early is rejected for lack of one.
-  setHandler(statusQuery, () => state);
-  // Approve and deny: one validator, one shape of handler.
-  const decision = (apply: typeof S.applyApproval, type: 'approved' | 'denied') => ({
-    handler: (d: DecisionInput) => {
-      apply(state, d, Date.now());
-      rememberKey(d.approver);
-      audit(type, d.approver, { step: state.approvals.at(-1)?.step, via: d.via ?? 'http', comment: d.comment, reason: d.reason });
-      // The requester hears of each approval (a denial ends the request: the final DM says so).
-      if (type === 'approved' && patched('slack-requester-decision-dm')) {
-        const step = state.approvals.at(-1)?.step ?? state.currentStep + 1;
-        const next =
-          state.status === 'provisioning' ? 'access is being granted'
-          : state.currentStep + 1 === step ? `step ${step} needs more approvals`
-          : `step ${state.currentStep + 1} of ${state.resolved?.steps.length} is next`;
-        tellRequester({ kind: 'decided', text: `:white_check_mark: ${d.approver} approved your request for ${state.resolved?.resourceName ?? input.resource} (step ${step} of ${state.resolved?.steps.length}): ${next}.` });
-      }
-      return state;
-    },
-    validator: (d: DecisionInput) => reject(S.checkDecision(state, d)),
-  });
-  const approve = decision(S.applyApproval, 'approved');
-  const deny = decision(S.applyDenial, 'denied');
-  setHandler(approveUpdate, approve.handler, { validator: approve.validator });
-  setHandler(denyUpdate, deny.handler, { validator: deny.validator });
-  setHandler(
-    cancelUpdate,
-    (c) => {
-      S.applyCancel(state, c, Date.now());
-      rememberKey(c.actor);
-      audit('cancelled', c.actor, { via: c.via ?? 'http' });
-      return state;
-    },
-    { validator: (c) => reject(S.checkCancel(state, c)) },
-  );
-  setHandler(
-    extendUpdate,
-    (e) => {
-      S.applyExtension(state, e, Date.now());
-      rememberKey(e.actor);
-      audit('extended', e.actor, { expiresAt: state.expiresAt, durationMs: e.durationMs, via: e.via ?? 'http' });
-      publish();
-      return state;
-    },
-    { validator: (e) => reject(S.checkExtend(state, e)) },
-  );
-  const requestRevoke = (r: RevokeInput) => {
-    S.applyRevokeRequest(state, r, Date.now());
-    audit('revoke_requested', r.actor, { reason: r.reason, via: r.via ?? 'http' });
-  };
-  setHandler(
-    revokeUpdate,
-    (r) => {
-      requestRevoke(r);
-      rememberKey(r.actor);
-      return state;
-    },
-    { validator: (r) => reject(S.checkRevoke(state, r)) },
-  );
-  // A signal cannot be refused: it ends whatever is open (a pending request is cancelled).
-  setHandler(revokeSignal, (r) => {
-    // A signal cannot be refused, only dropped: ill-formed text never enters the state.
-    if (!allWellFormed(r)) {
-      log.warn('revoke signal with ill-formed text dropped');
-      return;
-    }
-    if (state.status === 'pending_approval') {
-      S.finish(state, 'cancelled', Date.now(), `cancelled by ${r.actor}${r.reason ? `: ${r.reason}` : ''}`);
-      audit('cancelled', r.actor, { reason: r.reason, via: r.via ?? 'system' });
-    } else if ((state.status === 'active' || state.status === 'provisioning') && !state.revokeRequested) {
-      requestRevoke(r);
-    }
-  });
-
-  publish();
-  audit('requested', input.requester, { durationMs: input.durationMs, justification: input.justification, via: state.via });
-
-  let membershipAdded = false;
-  try {
-    // ---- resolution: once, the snapshot is kept in the state.
-    const resolution = await okta.resolveAccessRequest(input);
-    if (!resolution.ok) {
-      S.finish(state, 'failed', Date.now(), `${resolution.code}: ${resolution.message}`);
-      audit('failed', 'gatehouse', { code: resolution.code, message: resolution.message });
-      return await settle();
-    }
-    const r = (state.resolved = resolution.resolved);
-    audit('resolved', 'gatehouse', { policy: r });
-    jiraLane.push('open', async () => {
-      state.jira = await records.openJiraTicket({
-        requestId: input.requestId,
-        requester: input.requester,
-        resource: input.resource,
-        resourceName: r.resourceName,
-        durationMs: r.durationMs,
-        justification: input.justification,
-      });
+  listen(): void {
+    const { state } = this;
+    setHandler(statusQuery, () => state);
+    setHandler(approveUpdate, (d) => this.onApprove(d), { validator: (d) => reject(S.checkDecision(state, d)) });
+    setHandler(
+      denyUpdate,
+      (d) => {
+        S.applyDenial(state, d, Date.now());
+        this.rememberKey(d.approver);
+        this.audit('denied', d.approver, { step: state.approvals.at(-1)?.step, via: d.via ?? 'http', reason: d.reason, requestedAt: state.createdAt });
+        return state;
+      },
+      { validator: (d) => reject(S.checkDecision(state, d)) },
+    );
+    setHandler(
+      cancelUpdate,
+      (c) => {
+        S.applyCancel(state, c, Date.now());
+        this.rememberKey(c.actor);
+        this.audit('cancelled', c.actor, { via: c.via ?? 'http' });
+        return state;
+      },
+      { validator: (c) => reject(S.checkCancel(state, c)) },
+    );
+    setHandler(
+      extendUpdate,
+      (e) => {
+        S.applyExtension(state, e, Date.now());
+        this.rememberKey(e.actor);
+        this.audit('extended', e.actor, { expiresAt: state.expiresAt, durationMs: e.durationMs, via: e.via ?? 'http' });
+        const expiresAt = state.expiresAt!;
+        this.effects.record(() => [{ system: 'jira', op: 'comment', requestId: state.requestId, key: state.jira?.key, text: W.jira.extended(e.actor, expiresAt) }]);
+        return state;
+      },
+      { validator: (e) => reject(S.checkExtend(state, e)) },
+    );
+    setHandler(
+      revokeUpdate,
+      (r) => {
+        S.applyRevokeRequest(state, r, Date.now());
+        this.rememberKey(r.actor);
+        this.audit('revoke_requested', r.actor, { reason: r.reason, via: r.via ?? 'http' });
+        return state;
+      },
+      { validator: (r) => reject(S.checkRevoke(state, r)) },
+    );
+    // A signal cannot be refused: it ends whatever is open (a pending request is cancelled).
+    setHandler(revokeSignal, (r) => {
+      const outcome = S.onRevokeSignal(state, r, Date.now());
+      if (outcome === 'cancelled') this.audit('cancelled', r.actor, { reason: r.reason, via: r.via ?? 'system' });
+      else if (outcome === 'revoke_requested') this.audit('revoke_requested', r.actor, { reason: r.reason, via: r.via ?? 'system' });
+      else log.info('revoke signal changed nothing', { status: state.status });
     });
-    tellRequester({ kind: 'submitted', text: `Your request for ${r.resourceName} (${S.formatDuration(r.durationMs)}) was submitted (request ${input.requestId}).` });
+  }
 
-    // ---- approvals
+  /** An approval; the last one returns only once the grant is done, so the answer says `active`. */
+  private async onApprove(d: DecisionInput): Promise<RequestState> {
+    const { state } = this;
+    S.applyApproval(state, d, Date.now());
+    this.rememberKey(d.approver);
+    const step = state.approvals.at(-1)!.step;
+    this.audit('approved', d.approver, { step, via: d.via ?? 'http', comment: d.comment, requestedAt: state.createdAt });
+    this.effects.record(() => [{ system: 'slack', op: 'dm', to: state.requester, notice: { kind: 'text', text: W.notice.approved(state, d.approver, step) } }]);
+    await condition(() => state.status !== 'provisioning');
+    return state;
+  }
+
+  // ---- phases
+
+  /** The policy snapshot: from the input (the API resolved it) or, for direct starts, an activity. */
+  async resolve(): Promise<boolean> {
+    const { state, input } = this;
+    this.audit('requested', input.requester, { durationMs: input.durationMs, justification: input.justification, via: state.via });
+    if (!state.resolved) {
+      const resolution = await lookups.resolveAccessRequest(input);
+      if (!resolution.ok) {
+        S.finish(state, 'failed', Date.now(), W.endReason.resolutionFailed(resolution.code, resolution.message));
+        this.audit('failed', 'gatehouse', { code: resolution.code, message: resolution.message });
+        return false;
+      }
+      state.resolved = resolution.resolved;
+    }
+    const r = state.resolved;
+    this.audit('resolved', 'gatehouse', { policy: r });
+    this.effects.record([
+      { system: 'jira', op: 'open', requestId: state.requestId, summary: W.jira.summary(state, r), description: W.jira.description(state, r) },
+      { system: 'slack', op: 'dm', to: state.requester, notice: { kind: 'text', text: W.notice.submitted(state, r) } },
+    ]);
     if (r.autoApprove) {
       S.approveAutomatically(state);
-      audit('approved', 'gatehouse', { auto: true });
+      this.audit('approved', 'gatehouse', { auto: true });
     }
+    this.publish();
+    return true;
+  }
+
+  /** Each step in turn, with reminders, until approved, denied, cancelled or timed out. */
+  async collectApprovals(): Promise<void> {
+    const { state } = this;
+    const r = state.resolved!;
     const deadline = Date.now() + r.approvalTimeoutMs;
     while (state.status === 'pending_approval') {
       const stepIndex = state.currentStep;
-      const stepOpenedAt = Date.now();
-      openApprovalStep(stepIndex, false);
-      let remindersThisStep = 0;
+      const opened = Date.now();
+      this.askApprovers(stepIndex, false);
+      let reminders = 0;
       while (state.status === 'pending_approval' && state.currentStep === stepIndex) {
-        const reminderAt = S.nextReminderAt(stepOpenedAt, r.reminderAfterMs, remindersThisStep);
-        const wakeAt = Math.min(deadline, reminderAt);
-        const decided = await condition(() => state.status !== 'pending_approval' || state.currentStep !== stepIndex, Math.max(wakeAt - Date.now(), 1));
-        if (decided) break;
+        this.effects.flush();
+        this.publish();
+        const decisions = state.approvals.length;
+        const wakeAt = Math.min(deadline, S.nextReminderAt(opened, r.reminderAfterMs, reminders));
+        const woke = await condition(() => state.status !== 'pending_approval' || state.currentStep !== stepIndex || state.approvals.length !== decisions, Math.max(wakeAt - Date.now(), 1));
+        if (woke) continue;
         if (Date.now() >= deadline) {
-          S.finish(state, 'approval_timed_out', Date.now(), `no decision within ${S.formatDuration(r.approvalTimeoutMs)}`);
-          audit('approval_timed_out', 'gatehouse', {});
+          S.finish(state, 'approval_timed_out', Date.now(), W.endReason.timedOut(r.approvalTimeoutMs));
+          this.audit('approval_timed_out', 'gatehouse', {});
           break;
         }
-        remindersThisStep++;
+        reminders++;
         state.remindersSent++;
-        openApprovalStep(stepIndex, true);
-        audit('reminder_sent', 'gatehouse', { step: stepIndex + 1, reminder: state.remindersSent });
+        this.askApprovers(stepIndex, true);
+        this.audit('reminder_sent', 'gatehouse', { step: stepIndex + 1, reminder: state.remindersSent });
       }
-      closeApprovalStep(stepIndex);
+      this.closeStep(stepIndex);
     }
-    if (state.status !== 'provisioning') return await settle();
+  }
 
-    // ---- grant
-    publish();
-    const membership = { groupId: r.oktaGroupId, userId: r.requesterUserId };
-    // Checked in its own activity, before the add: a retried add can't mistake its own work for standing access.
-    const { member } = await okta.checkOktaGroupMembership(membership);
-    if (!member) {
-      membershipAdded = true;
-      try {
-        await okta.addUserToOktaGroup(membership);
-      } catch (err) {
-        if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
-          membershipAdded = false; // refused: nothing was added, nothing to remove
-          S.finish(state, 'failed', Date.now(), `Okta refused the grant: ${err.cause.message}`);
-          audit('failed', 'gatehouse', { stage: 'grant', message: err.cause.message });
-          return await settle();
-        }
-        throw err;
-      }
+  /** Opens the lease and adds the membership (a local activity; durable when Okta is slow). */
+  async grant(): Promise<void> {
+    const { state } = this;
+    const r = state.resolved!;
+    const now = Date.now();
+    const expiresAt = new Date(now + r.durationMs).toISOString();
+    const args = {
+      requestId: state.requestId,
+      workflowId: workflowInfo().workflowId,
+      userId: r.requesterUserId,
+      login: state.requester,
+      groupId: r.oktaGroupId,
+      resource: state.resource,
+      granted: this.event('granted', 'gatehouse', { expiresAt, groupId: r.oktaGroupId, approvedAt: state.approvals.at(-1)?.at ?? state.createdAt }),
+      driftEventId: `${state.requestId}:${workflowInfo().runId}:drift`,
+    };
+    this.grantStarted = true;
+    try {
+      const result = await critical(() => oktaLocal.grantOktaMembership(args), () => oktaDurable.grantOktaMembership({ ...args, afterLocalAttempts: true }));
+      S.applyGrant(state, now, result.standing);
+      state.driftAtGrant = result.drift;
+      // Only an attempt that failed without an answer can land late; the first one succeeding can't.
+      state.grantInFlightUntil = result.uncertain ? new Date(Date.parse(result.completedAt) + OKTA_LATE_ADD_WINDOW_MS).toISOString() : result.completedAt;
+      this.grantDone = true;
+    } catch (err) {
+      const refused = refusal(err);
+      if (!refused) throw err;
+      S.finish(state, 'failed', Date.now(), W.endReason.grantRefused(refused.message));
+      this.audit('failed', 'gatehouse', { stage: 'grant', message: refused.message });
+      return;
     }
-    S.applyGrant(state, Date.now(), member);
-    publish();
-    audit('granted', 'gatehouse', { standingMember: member, expiresAt: state.expiresAt, groupId: r.oktaGroupId });
-    jiraComment(`Access granted${member ? ' (already a standing member: membership is left in place at the end)' : ''} until ${state.expiresAt}.`);
-    tellRequester({ kind: 'granted', resourceName: r.resourceName, expiresAt: state.expiresAt! });
+    if (state.revokeRequested) state.status = 'revoking';
+    this.upsert();
+    this.effects.record(() => [
+      { system: 'jira', op: 'comment', requestId: state.requestId, key: state.jira?.key, text: W.jira.granted(state) },
+      { system: 'slack', op: 'dm', to: state.requester, notice: { kind: 'granted', requestId: state.requestId, resourceName: r.resourceName, expiresAt: state.expiresAt! } },
+      ...(state.driftAtGrant
+        ? [
+            { system: 'jira' as const, op: 'comment' as const, requestId: state.requestId, key: state.jira?.key, text: W.jira.driftAtGrant(state) },
+            { system: 'slack' as const, op: 'security' as const, text: W.notice.driftAtGrant(state) },
+          ]
+        : []),
+    ]);
+    this.effects.flush();
+    this.publish();
+  }
 
-    // ---- the grant timer: durable, extendable, ends early on revoke.
+  /** The durable, extendable grant timer, with the expiry warning; ends early on a revoke. */
+  async holdUntilExpiry(): Promise<void> {
+    const { state } = this;
+    const r = state.resolved!;
     while (!state.revokeRequested) {
       const expiresAt = Date.parse(state.expiresAt!);
       if (Date.now() >= expiresAt) break;
@@ -262,42 +261,122 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
       const seen = state.expiresAt;
       const changed = await condition(() => !!state.revokeRequested || state.expiresAt !== seen, Math.max(wakeAt - Date.now(), 1));
       if (changed) {
-        if (state.expiresAt !== seen) jiraComment(`Extended by ${state.extensions.at(-1)?.by} until ${state.expiresAt}.`);
+        if (state.expiresAt !== seen) this.upsert();
+        this.effects.flush();
+        this.publish();
         continue;
       }
       if (warnAt !== undefined && Date.now() >= warnAt && Date.now() < expiresAt) {
         state.expiryWarnedFor = state.expiresAt;
-        tellRequester({ kind: 'warning', resourceName: r.resourceName, expiresAt: state.expiresAt! });
-        audit('expiry_warned', 'gatehouse', { expiresAt: state.expiresAt });
+        this.audit('expiry_warned', 'gatehouse', { expiresAt: state.expiresAt });
+        this.effects.record([{ system: 'slack', op: 'dm', to: state.requester, notice: { kind: 'warning', requestId: state.requestId, resourceName: r.resourceName, expiresAt: state.expiresAt! } }]);
+        this.effects.flush();
       }
     }
-  } catch (err) {
-    if (!isCancellation(err)) throw err;
-    // The workflow itself was cancelled (an operator, or Temporal): end the request; `finally` revokes.
-    if (state.status === 'pending_approval') {
-      S.finish(state, 'cancelled', Date.now(), 'the workflow was cancelled');
-      audit('cancelled', 'system:workflow-cancelled', {});
-    } else if (!S.isFinal(state.status)) {
-      state.revokeRequested ??= { by: 'system:workflow-cancelled', at: new Date().toISOString(), reason: 'workflow cancelled' };
+  }
+
+  /** The workflow itself was cancelled: a pending request ends; a grant is revoked by `finally`. */
+  onWorkflowCancelled(): void {
+    const outcome = S.onWorkflowCancelled(this.state, Date.now());
+    if (outcome === 'cancelled') this.audit('cancelled', S.WORKFLOW_CANCELLED_ACTOR, {});
+  }
+
+  /**
+   * Ends the lease and removes the membership unless the ledger explains it (unlimited retries;
+   * only a refusal stops it). After an early end, a read-back catches an add that landed late.
+   */
+  async revoke(): Promise<void> {
+    const { state } = this;
+    if (!this.grantStarted) return;
+    const r = state.resolved!;
+    const now = Date.now();
+    const failed = state.status === 'failed';
+    const outcome = failed ? 'lease_closed' : state.revokeRequested ? 'revoked' : 'expired';
+    if (!failed) state.status = 'revoking';
+    this.publish();
+    const early = state.revokeRequested;
+    const ended = this.event(outcome, outcome === 'revoked' ? early!.by : 'gatehouse', {
+      ...(outcome === 'revoked' ? { reason: early?.reason } : {}),
+      ...(failed ? { reason: state.endReason } : {}),
+      standingMember: state.standingMember === true,
+      groupId: r.oktaGroupId,
+      expiresAt: state.expiresAt,
+    });
+    const args = { requestId: state.requestId, userId: r.requesterUserId, groupId: r.oktaGroupId, ended, reason: failed ? 'the grant failed' : outcome };
+    let removed = false;
+    try {
+      removed = (await critical(() => oktaLocal.revokeOktaMembership(args), () => oktaDurable.revokeOktaMembership(args))).removed;
+      if (!failed) S.endGrant(state, now);
+    } catch (err) {
+      const refused = refusal(err);
+      if (!refused) throw err;
+      log.error('Okta refused the revocation', { message: refused.message });
+      S.finish(state, 'failed', Date.now(), W.endReason.revokeRefused(refused.message));
+      this.audit('failed', 'gatehouse', { stage: 'revoke', message: refused.message });
+      return;
     }
-  } finally {
-    await CancellationScope.nonCancellable(async () => {
-      if (state.status === 'active' || state.status === 'provisioning' || membershipAdded) await revoke(membershipAdded);
+    // An add still in flight when the membership was removed could land afterwards.
+    const inFlightUntil = this.grantDone && state.grantInFlightUntil ? Date.parse(state.grantInFlightUntil) : now + OKTA_LATE_ADD_WINDOW_MS;
+    if (removed && Date.now() < inFlightUntil) {
+      await sleep(inFlightUntil - Date.now());
+      const confirm = { requestId: state.requestId, userId: r.requesterUserId, groupId: r.oktaGroupId, event: this.event('late_add_removed', 'gatehouse', { groupId: r.oktaGroupId }) };
+      await critical(() => oktaLocal.confirmOktaRemoval(confirm), () => oktaDurable.confirmOktaRemoval(confirm));
+    }
+  }
+
+  /** The final records, then every batch and handler finished, before the result. */
+  async settle(): Promise<RequestState> {
+    const { state } = this;
+    if (state.resolved) {
+      this.effects.record(() => [
+        { system: 'jira', op: 'comment', requestId: state.requestId, key: state.jira?.key, text: W.jira.ended(state) },
+        { system: 'jira', op: 'close', requestId: state.requestId, key: state.jira?.key },
+      ]);
+    }
+    this.effects.record([{ system: 'slack', op: 'dm', to: state.requester, notice: { kind: 'text', text: W.notice.ended(state) } }]);
+    this.upsert();
+    this.publish();
+    await this.effects.drain();
+    await condition(allHandlersFinished);
+    this.publish();
+    return state;
+  }
+
+  // ---- records
+
+  private askApprovers(stepIndex: number, reminder: boolean): void {
+    const { state } = this;
+    const step = state.resolved!.steps[stepIndex]!;
+    if (!reminder) this.audit('approval_step_opened', 'gatehouse', { step: stepIndex + 1, approvers: step.approvers, count: step.count });
+    const channel = !reminder ? state.resolved!.slackChannel : undefined;
+    this.effects.record(() => [
+      { system: 'slack', op: 'approvals', step: stepIndex + 1, facts: this.facts(stepIndex, reminder), approvers: step.approvers, ...(channel ? { channel } : {}) },
+    ]);
+  }
+
+  private closeStep(stepIndex: number): void {
+    const { state } = this;
+    const steps = state.resolved!.steps.length;
+    const outcome = W.stepOutcome(state, stepIndex);
+    this.effects.record(() => {
+      const refs = this.approvalRefs.get(stepIndex + 1) ?? [];
+      return [
+        { system: 'jira', op: 'comment', requestId: state.requestId, key: state.jira?.key, text: W.jira.stepDecided(stepIndex + 1, steps, outcome) },
+        ...(refs.length ? [{ system: 'slack' as const, op: 'decided' as const, facts: this.facts(stepIndex), refs, outcome }] : []),
+      ];
     });
   }
-  return await CancellationScope.nonCancellable(settle);
 
-  // ---- helpers (hoisted; they close over the state above)
-
-  function facts(stepIndex: number, reminder = false): ApprovalMessageFacts {
+  private facts(stepIndex: number, reminder = false): ApprovalMessageFacts {
+    const { state } = this;
     const r = state.resolved!;
     return {
-      requestId: input.requestId,
-      requester: input.requester,
-      resource: input.resource,
+      requestId: state.requestId,
+      requester: state.requester,
+      resource: state.resource,
       resourceName: r.resourceName,
       durationMs: r.durationMs,
-      justification: input.justification,
+      justification: state.justification,
       jiraKey: state.jira?.key,
       jiraUrl: state.jira?.url,
       step: stepIndex + 1,
@@ -306,93 +385,39 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
     };
   }
 
-  function openApprovalStep(stepIndex: number, reminder: boolean) {
-    const step = state.resolved!.steps[stepIndex]!;
-    if (!reminder) audit('approval_step_opened', 'gatehouse', { step: stepIndex + 1, approvers: step.approvers, count: step.count });
-    slackLane.push(reminder ? 'remind approvers' : 'ask approvers', async () => {
-      const { messages } = await records.postSlackApprovalRequests({
-        ...facts(stepIndex, reminder),
-        approvers: step.approvers,
-        // The channel gets the request once; reminders go to the approvers only.
-        ...(state.resolved!.slackChannel && !reminder ? { channel: state.resolved!.slackChannel } : {}),
-      });
-      approvalMessages.push({ step: stepIndex, refs: messages });
-    });
+  /** An audit event numbered in this run (ids unique per run: a reset or a reused id loses nothing). */
+  private event(type: string, actor: string, details: Record<string, unknown>): AuditEvent {
+    const seq = ++this.auditSeq;
+    return { id: `${this.state.requestId}:${workflowInfo().runId}:${seq}`, requestId: this.state.requestId, seq, type, actor, resource: this.state.resource, at: new Date().toISOString(), details };
   }
 
-  function closeApprovalStep(stepIndex: number) {
-    const decision = state.approvals.filter((a) => a.step === stepIndex + 1);
-    const by = decision.map((a) => (a.decision === 'approved' ? `Approved by ${a.approver}` : `Denied by ${a.approver}${a.comment ? ` (${a.comment})` : ''}`)).join(', ');
-    const steps = state.resolved!.steps.length;
-    const outcome =
-      state.status === 'approval_timed_out' ? `:hourglass: Timed out without a decision — step ${stepIndex + 1} of ${steps}`
-      : state.status === 'cancelled' ? `:no_entry_sign: Cancelled — ${state.endReason}`
-      : `${by || 'Decided'} — step ${stepIndex + 1} of ${steps}`;
-    jiraComment(`Step ${stepIndex + 1} of ${steps}: ${outcome}.`);
-    slackLane.push('update approval messages', async () => {
-      const refs = approvalMessages.filter((m) => m.step === stepIndex).flatMap((m) => m.refs);
-      if (refs.length) await records.updateSlackApprovalMessages({ facts: facts(stepIndex), messages: refs, outcome });
-    });
+  private audit(type: string, actor: string, details: Record<string, unknown>): void {
+    this.effects.record([{ system: 'audit', event: this.event(type, actor, details) }]);
   }
 
-  async function revoke(added: boolean) {
-    const r = state.resolved!;
-    state.status = 'revoking';
-    publish();
-    const standing = state.standingMember === true;
-    if (added && !standing) {
-      // Unlimited retries: only a refusal other than "already gone" (handled in the adapter) ends it.
-      try {
-        await okta.removeUserFromOktaGroup({ groupId: r.oktaGroupId, userId: r.requesterUserId });
-      } catch (err) {
-        if (!(err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable)) throw err;
-        log.error('Okta refused the revocation', { message: err.cause.message });
-        S.finish(state, 'failed', Date.now(), `Okta refused the revocation: ${err.cause.message}`);
-        audit('failed', 'gatehouse', { stage: 'revoke', message: err.cause.message });
-        return;
-      }
-    }
-    const early = state.revokeRequested;
-    if (early) {
-      S.finish(state, 'revoked', Date.now(), `revoked by ${early.by}${early.reason ? `: ${early.reason}` : ''}`);
-      audit('revoked', early.by, { reason: early.reason, standingMember: standing });
-    } else {
-      S.finish(state, 'expired', Date.now(), 'the granted time ran out');
-      audit('expired', 'gatehouse', { standingMember: standing });
-    }
+  /** What a batch of records returned: the Jira ticket, the approval messages, what was given up. */
+  private absorb(result: EffectsResult): void {
+    if (result.jira) this.state.jira = result.jira;
+    for (const { step, refs } of result.approvals ?? []) this.approvalRefs.set(step, [...(this.approvalRefs.get(step) ?? []), ...refs]);
+    this.state.sideEffectFailures.push(...result.failures);
+    this.publish();
   }
 
-  /** Final records, then wait for everything queued and every handler before returning. */
-  async function settle(): Promise<RequestState> {
-    publish();
-    const ended = `Request ${state.status}: ${state.endReason ?? ''}`.trim();
-    if (state.jira || state.resolved) {
-      jiraComment(ended);
-      jiraLane.push('close', async () => (state.jira ? records.transitionJiraTicket({ key: state.jira.key, status: 'Done' }) : undefined));
-    }
-    tellRequester({ kind: 'ended', text: `Your request for ${state.resolved?.resourceName ?? input.resource} ended: ${state.status} (${state.endReason ?? ''}).` });
-    await Promise.all([jiraLane.drain(), slackLane.drain()]);
-    await auditLane.drain();
-    await condition(allHandlersFinished);
-    publish();
-    return state;
+  /** An HTTP decision's Idempotency-Key (its Update id) is remembered with who used it. */
+  private rememberKey(actor: string): void {
+    const id = currentUpdateInfo()?.id;
+    if (id?.startsWith('http:')) (this.state.decisionKeys ??= {})[id] = actor;
   }
-}
 
-function describe(s: RequestState): string {
-  const lines = [`**${s.status}** — ${s.requester} → ${s.resource}`];
-  if (s.resolved && s.status === 'pending_approval') {
-    const step = s.resolved.steps[s.currentStep];
-    if (step) lines.push(`Waiting for step ${s.currentStep + 1} of ${s.resolved.steps.length}: ${step.count} of ${step.approvers.join(', ')}`);
+  /** Search attributes change only when what an operator searches for does: granted (and extended), ended. */
+  private upsert(): void {
+    upsertSearchAttributes([
+      { key: SA.status, value: this.state.status },
+      { key: SA.expiresAt, value: this.state.expiresAt ? new Date(this.state.expiresAt) : null },
+    ]);
   }
-  for (const a of s.approvals) lines.push(`- step ${a.step}: ${a.decision} by ${a.approver} (${a.via}) at ${a.at}`);
-  if (s.grantedAt) lines.push(`Granted at ${s.grantedAt}${s.standingMember ? ' (standing member: not removed at the end)' : ''}`);
-  if (s.expiresAt && !s.endedAt) lines.push(`Expires at ${s.expiresAt}`);
-  if (s.extensions.length) lines.push(`Extensions: ${s.extensions.map((e) => `${e.by} → ${e.expiresAt}`).join('; ')}`);
-  if (s.revokeRequested) lines.push(`Revoke requested by ${s.revokeRequested.by}`);
-  if (s.endedAt) lines.push(`Ended at ${s.endedAt}: ${s.endReason}`);
-  if (s.jira) lines.push(`Jira: [${s.jira.key}](${s.jira.url})`);
-  if (s.sideEffectFailures.length) lines.push(`Side-effect failures: ${s.sideEffectFailures.length}`);
-  lines.push(`Run: ${workflowInfo().runId}`);
-  return lines.join('\n');
+
+  private publish(): void {
+    setCurrentDetails(W.currentDetails(this.state, workflowInfo().runId));
+  }
 }

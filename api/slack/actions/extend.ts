@@ -4,9 +4,9 @@
  */
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { ActionId } from '../../../activities/slack-messages';
-import { checkExtend } from '../../../workflows/access-request/state';
+import { checkExtend, extensionChoices } from '../../../workflows/access-request/state';
 import type { SlackDeps } from '../deps';
-import { extendModal, extensionChoices } from '../modals';
+import { extendModal } from '../modals';
 import { safely, tellEphemerally } from '../replies';
 import type { Click } from './click';
 import { clickedRequest } from './live-state';

@@ -7,7 +7,7 @@
 import type { App, ViewSubmitAction } from '@slack/bolt';
 import { parseDuration } from '../../../activities/policy/duration';
 import { checkRequestAgainstResource, resolveRequest } from '../../../activities/policy/resolve';
-import type { ResolutionErrorCode } from '../../../workflows/access-request/types';
+import type { ResolutionErrorCode, ResolvedRequest } from '../../../workflows/access-request/types';
 import { newRequestId, OpenRequestExists } from '../../access-requests';
 import { HttpError } from '../../errors';
 import type { SlackDeps } from '../deps';
@@ -24,6 +24,8 @@ export interface AccessForm {
   resource: string;
   durationMs?: number;
   justification?: string;
+  /** Resolved once, here, where the request enters: the workflow resolves nothing again. */
+  resolved?: ResolvedRequest;
 }
 
 type Checked = { ok: true; form: AccessForm } | { ok: false; errors: Record<string, string> };
@@ -66,7 +68,7 @@ export async function checkAccessForm(deps: SlackDeps, slackUserId: string, team
   if (!resolution.ok) return fail(FIELD_OF[resolution.code], sentence(resolution.message));
   const open = await deps.service.findOpenRequest(login, resource);
   if (open) return fail(Field.Resource, `You already have an open request for ${offer.resource.name} (${open}).`);
-  return { ok: true, form };
+  return { ok: true, form: { ...form, resolved: resolution.resolved } };
 }
 
 /** Starts the request exactly as POST /v1/requests does: one create per person and resource at a time. */

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import type pino from 'pino';
-import { loadPolicy, PolicyError } from '../activities/policy/load';
-import type { Policy } from '../activities/policy/schema';
+import { loadPolicy, PolicyError } from './load';
+import type { Policy } from './schema';
 
 /**
  * The policy as the file says now: re-read when the file changes, so an edit applies to new

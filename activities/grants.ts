@@ -1,0 +1,162 @@
+/**
+ * Okta group grants with provenance (issue 10). A membership is Gatehouse's to remove only when
+ * Gatehouse gave it: every grant opens a lease in the ledger *before* the Okta add, and at its end
+ * the membership is removed unless another open lease (several resources may share a group) or a
+ * standing record (baseline or allowlist) explains it. Someone found in the group at grant time
+ * with neither is drift: reported, never made standing, and removed with the grant.
+ *
+ * These run as local activities on the workflow's critical path (with a regular-activity fallback
+ * that retries without limit): each step is idempotent, so a retry after a crash writes nothing
+ * twice and never mistakes its own add for someone else's membership.
+ */
+import { Context, log } from '@temporalio/activity';
+import type { AuditEvent, AuditPort, LedgerPort, OktaPort } from './ports';
+
+export interface GrantInput {
+  requestId: string;
+  workflowId: string;
+  userId: string;
+  login: string;
+  groupId: string;
+  resource: string;
+  /** The `granted` audit event, written with the lease (its details are completed here). */
+  granted: AuditEvent;
+  /** The id to give a `drift_detected` event, when the person was found in the group unexplained. */
+  driftEventId: string;
+  /** Set on the durable fallback: local attempts came before, and one of them may still land. */
+  afterLocalAttempts?: boolean;
+}
+
+export interface GrantResult {
+  /** A standing record explains the membership: it stays after the grant. */
+  standing: boolean;
+  /** The person was in the group at grant time with no lease and no standing record. */
+  drift: boolean;
+  /** When the add completed: a late add cannot land after this + the Okta request timeout. */
+  completedAt: string;
+  /**
+   * An earlier attempt failed without an answer (a timeout, a lost connection): its add may
+   * still land later. False when the first attempt succeeded: nothing can land late.
+   */
+  uncertain: boolean;
+}
+
+export interface RevokeInput {
+  requestId: string;
+  userId: string;
+  groupId: string;
+  /** `expired` or `revoked` (with who and why in its details). */
+  ended: AuditEvent;
+  reason: string;
+}
+
+export interface RevokeResult {
+  removed: boolean;
+  /** Why the membership stays, when it does. */
+  keptBecause?: 'standing' | 'other_lease';
+}
+
+export type KeptBecause = NonNullable<RevokeResult['keptBecause']>;
+
+/** Why a person may stay in a group after one of their leases ended, or null. */
+export async function explainedBy(ledger: LedgerPort, userId: string, groupId: string, exceptRequestId?: string): Promise<KeptBecause | null> {
+  if (await ledger.standingRecord(userId, groupId)) return 'standing';
+  const others = (await ledger.openLeases({ userId, groupId })).filter((l) => l.requestId !== exceptRequestId);
+  return others.length > 0 ? 'other_lease' : null;
+}
+
+/** Removes a membership unless the ledger explains it: the one rule every revocation path follows. */
+export async function removeUnlessExplained(okta: OktaPort, ledger: LedgerPort, userId: string, groupId: string, exceptRequestId?: string): Promise<RevokeResult> {
+  const kept = await explainedBy(ledger, userId, groupId, exceptRequestId);
+  if (kept) return { removed: false, keptBecause: kept };
+  await okta.removeUserFromGroup(groupId, userId);
+  return { removed: true };
+}
+
+/** This activity's attempt number (1 outside an activity). */
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
+/** A heartbeat where the context allows one (local activities cannot heartbeat). */
+function beat(): void {
+  try {
+    const ctx = Context.current();
+    if (!ctx.info.isLocal) ctx.heartbeat();
+  } catch {
+    // not in an activity (tests calling the functions directly)
+  }
+}
+
+export function createGrantActivities(deps: { okta: OktaPort; ledger: LedgerPort; audit: AuditPort; onAudit?: (event: AuditEvent) => void }) {
+  const { okta, ledger, audit } = deps;
+  return {
+    /** Opens the lease (with the `granted` event), then adds the membership. */
+    async grantOktaMembership(input: GrantInput): Promise<GrantResult> {
+      const existing = await ledger.lease(input.requestId);
+      let drift = false;
+      const standing = !!(await ledger.standingRecord(input.userId, input.groupId));
+      if (!existing) {
+        // Checked before our own add, and only on the first attempt: a retry finds the lease and
+        // never takes its own earlier add for someone else's membership.
+        const wasMember = await okta.isGroupMember(input.groupId, input.userId);
+        beat();
+        drift = wasMember && !standing && !(await explainedBy(ledger, input.userId, input.groupId, input.requestId));
+        const granted = { ...input.granted, details: { ...input.granted.details, standingMember: standing, wasMember, groupId: input.groupId } };
+        const events: AuditEvent[] = [granted];
+        if (drift) {
+          events.push({
+            id: input.driftEventId,
+            requestId: input.requestId,
+            seq: 0,
+            type: 'drift_detected',
+            actor: 'gatehouse',
+            resource: input.resource,
+            at: input.granted.at,
+            details: { groupId: input.groupId, userId: input.userId, login: input.login, found: 'in the group at grant time without a lease or a standing record', action: 'removed when the grant ends' },
+          });
+        }
+        await ledger.openLease(
+          { requestId: input.requestId, userId: input.userId, groupId: input.groupId, login: input.login, resource: input.resource, workflowId: input.workflowId, startedAt: input.granted.at, wasMember },
+          events,
+        );
+        events.forEach((e) => deps.onAudit?.(e));
+      } else {
+        drift = existing.wasMember && !standing && !(await explainedBy(ledger, input.userId, input.groupId, input.requestId));
+      }
+      beat();
+      await okta.addUserToGroup(input.groupId, input.userId);
+      log.info('added user to Okta group', { groupId: input.groupId, userId: input.userId, standing, drift });
+      return { standing, drift, completedAt: new Date().toISOString(), uncertain: attempt() > 1 || !!input.afterLocalAttempts };
+    },
+
+    /** Ends the lease (with the `expired`/`revoked` event), then removes the membership unless explained. */
+    async revokeOktaMembership(input: RevokeInput): Promise<RevokeResult> {
+      const { closed } = await ledger.closeLease(input.requestId, { at: input.ended.at, reason: input.reason }, [input.ended]);
+      if (closed) deps.onAudit?.(input.ended);
+      beat();
+      const result = await removeUnlessExplained(okta, ledger, input.userId, input.groupId, input.requestId);
+      log.info(result.removed ? 'removed user from Okta group' : 'kept the Okta membership', { groupId: input.groupId, userId: input.userId, ...result });
+      return result;
+    },
+
+    /**
+     * The read-back after an early revoke: an add whose request was still in flight when the
+     * revoke removed the membership may land afterwards. Removes it again (once nothing explains
+     * it) and records `late_add_removed`.
+     */
+    async confirmOktaRemoval(input: { requestId: string; userId: string; groupId: string; event: AuditEvent }): Promise<{ lateAddRemoved: boolean }> {
+      if (!(await okta.isGroupMember(input.groupId, input.userId))) return { lateAddRemoved: false };
+      const result = await removeUnlessExplained(okta, ledger, input.userId, input.groupId);
+      if (!result.removed) return { lateAddRemoved: false };
+      await audit.append(input.event);
+      return { lateAddRemoved: true };
+    },
+  };
+}
+
+export type GrantActivities = ReturnType<typeof createGrantActivities>;
