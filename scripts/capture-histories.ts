@@ -38,7 +38,6 @@ interface Scenario {
 }
 
 const until = (wf: Handle, status: string) => waitFor(async () => (await wf.query(statusQuery)).status === status, status);
-const resolved = (wf: Handle) => waitFor(async () => (await wf.query(statusQuery)).resolved, 'resolution');
 const approve = (wf: Handle, approver: string) => wf.executeUpdate(approveUpdate, { args: [{ approver }] });
 const none = async () => undefined;
 
