@@ -226,7 +226,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
             lc.id = view.id;
             started++;
             if (lc.resource.startsWith('bench-appr')) {
-              await retrying(() => apis[(lc.n + 1) % apis.length]!.approve(view.id, APPROVER, `${runId}-${lc.n}-approve`), 240_000).catch((err: unknown) => {
+              // A request still being resolved answers 409 NotReady (the API waits 5 s for it; a busy cluster takes longer): try again.
+              const notReady = (err: HttpFailure) => err.status === 409 && err.body.includes('"NotReady"');
+              await retrying(() => apis[(lc.n + 1) % apis.length]!.approve(view.id, APPROVER, `${runId}-${lc.n}-approve`), 240_000, notReady).catch((err: unknown) => {
                 // Applied before a lost answer: the retry finds it decided (409 already decided / not pending).
                 if (!(err instanceof HttpFailure && err.status === 409)) throw err;
               });

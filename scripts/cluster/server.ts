@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../workflows/constants';
 import { startPostgres, type Postgres } from '../postgres';
 import { ensureSearchAttributes } from '../temporal-server';
@@ -52,6 +52,8 @@ export interface TemporalCluster {
   auditDatabaseUrl: string;
   /** The server process's pid (CPU figures). */
   pid(): number | undefined;
+  /** PostgreSQL's write counters so far, all databases: WAL bytes and committed transactions. */
+  writes(): { walBytes: number; commits: number };
   running(): boolean;
   /** Stops the server process and starts it again on the same database and ports. */
   restart(): Promise<{ downMs: number }>;
@@ -143,37 +145,34 @@ function serverConfig(pg: Postgres, ports: Ports, shards: number, dynamicConfigF
   };
 }
 
-/**
- * Dynamic config. The visibility rate limit is raised from its default of 10 per second per
- * frontend (the dev server also uses 100): the API lists visibility once per request it files.
- */
-function dynamicConfig(timerShift?: string): Record<string, Array<{ value: unknown }>> {
-  return {
-    'frontend.namespaceRPS.visibility': [{ value: 100 }],
-    ...(timerShift ? { 'history.timerProcessorMaxTimeShift': [{ value: timerShift }] } : {}),
-  };
+/** The dynamic config docker-compose.temporal.yml mounts too, plus the timer precision a run asks for. */
+function dynamicConfig(timerShift?: string): Record<string, unknown> {
+  const shared = parse(readFileSync(join(__dirname, '..', '..', 'config', 'temporal-dynamicconfig.yaml'), 'utf8')) as Record<string, unknown>;
+  return { ...shared, ...(timerShift ? { 'history.timerProcessorMaxTimeShift': [{ value: timerShift }] } : {}) };
 }
 
 /**
- * Creates the role and the audit database, then Temporal's two databases and schemas with the SQL
- * tool (schemas embedded in it). `create` and `setup-schema -v 0.0` leave an existing database
- * alone and `update-schema` brings it to the tool's version, so this runs on every start.
+ * Temporal's two databases and schemas, with the schemas embedded in the SQL tool. `create` and
+ * `setup-schema -v 0.0` leave an existing database alone and `update-schema` brings it to the
+ * tool's version, so these run on every start (docker-compose.temporal.yml runs the same).
  */
+export const SCHEMA_STEPS: ReadonlyArray<{ db: string; args: string[] }> = [
+  { db: TEMPORAL_DB, schema: 'postgresql/v12/temporal' },
+  { db: VISIBILITY_DB, schema: 'postgresql/v12/visibility' },
+].flatMap(({ db, schema }) => [
+  { db, args: ['create'] },
+  { db, args: ['setup-schema', '-v', '0.0'] },
+  { db, args: ['update-schema', '--schema-name', schema] },
+]);
+
+/** The role, the audit database, then the schema steps. */
 function setUpDatabases(pg: Postgres, sqlTool: string): void {
   if (pg.psql(`SELECT 1 FROM pg_roles WHERE rolname = '${TEMPORAL_DB}'`).trim() !== '1') pg.psql(`CREATE ROLE ${TEMPORAL_DB} LOGIN CREATEDB`);
   if (pg.psql(`SELECT 1 FROM pg_database WHERE datname = '${AUDIT_DB}'`).trim() !== '1') pg.psql(`CREATE DATABASE ${AUDIT_DB} OWNER ${TEMPORAL_DB}`);
   const common = ['--ep', '127.0.0.1', '-p', String(pg.port), '-u', TEMPORAL_DB, '--pl', 'postgres12'];
-  const sql = (db: string, ...args: string[]) => {
+  for (const { db, args } of SCHEMA_STEPS) {
     const r = spawnSync(sqlTool, [...common, '--db', db, ...args], { encoding: 'utf8', timeout: 120_000 });
     if (r.status !== 0) throw new Error(`temporal-sql-tool --db ${db} ${args.join(' ')} failed:\n${r.stderr || r.stdout}`);
-  };
-  for (const [db, schema] of [
-    [TEMPORAL_DB, 'postgresql/v12/temporal'],
-    [VISIBILITY_DB, 'postgresql/v12/visibility'],
-  ] as const) {
-    sql(db, 'create');
-    sql(db, 'setup-schema', '-v', '0.0');
-    sql(db, 'update-schema', '--schema-name', schema);
   }
 }
 
@@ -248,6 +247,10 @@ export async function startTemporalCluster(opts: TemporalClusterOptions): Promis
       postgres,
       auditDatabaseUrl: `postgres://${TEMPORAL_DB}@127.0.0.1:${postgres.port}/${AUDIT_DB}`,
       pid: () => server.pid(),
+      writes() {
+        const [wal, commits] = postgres.psql(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0'), (SELECT sum(xact_commit) FROM pg_stat_database)`).trim().split('|');
+        return { walBytes: Number(wal), commits: Number(commits) };
+      },
       running: () => server.running(),
       async restart() {
         const t0 = Date.now();
@@ -281,7 +284,9 @@ function supervise(name: string, binary: string, args: string[], logFile: string
   const running = () => !!child && child.exitCode === null && child.signalCode === null;
   return {
     start() {
-      const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      // Its own process group: a Ctrl-C in the terminal reaches the Gatehouse processes, while the
+      // server stays up until they have drained and it is stopped in its turn (as pg_ctl does for PostgreSQL).
+      const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
       child = proc;
       tail.length = 0;
       exited = new Promise((resolve) => proc.once('exit', () => resolve()));
