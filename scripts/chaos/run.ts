@@ -12,7 +12,7 @@ import { rmSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { accessRequestWorkflowId } from '../../workflows/constants';
 import { ApiClient, FINAL_STATUSES, HttpFailure, MembershipLog, pool, retrying, sleep, type RequestView } from '../bench/client';
-import { ROOT } from '../bench/proc';
+import { ROOT, type Child } from '../bench/proc';
 import { APPROVER, approvalGroup, approvalResource, autoGroup, autoResource, standingLogin, startStack, userId, userLogin, type Stack } from '../bench/stack';
 import type { TemporalCluster } from '../cluster/server';
 import { readAuditTrail, type AuditEventRecord } from './audit-source';
@@ -124,6 +124,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const apis = stack.apis.map((a) => new ApiClient(a.url, stack.api.token));
   const members = new MembershipLog(stack.emulators.okta);
   members.start(100);
+  // A worker that dies on its own (not one chaos killed) is reported with its last words.
+  const killed = new Set<Child>();
+  let stopping = false;
+  const watch = (w: Child) =>
+    w.child.once('exit', (code, signal) => {
+      if (killed.has(w) || stopping) return;
+      log(`[chaos] ${w.name} exited by itself (${signal ?? code}):\n${w.output.filter((l) => !l.includes('worker stats')).slice(-20).join('\n')}`);
+    });
+  stack.workers.forEach(watch);
   const faultsDone: string[] = [];
   let kills = 0;
   let serverDownMs = 0;
@@ -191,11 +200,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         if (opts.replaceKilled === false && alive.length < 2) break;
         const killedAt = Date.now();
         log(`[chaos] SIGKILL ${victim.name} (pid ${victim.child.pid})${alive.length > 1 ? `; ${alive.length - 1} other worker(s) keep going` : ''}`);
+        killed.add(victim);
         await victim.kill('SIGKILL');
         kills++;
         if (opts.replaceKilled === false) continue;
         await sleep(rand(0, 2000));
         const next = await stack.startWorker();
+        watch(next);
         workerGapMs += Date.now() - killedAt;
         log(`[chaos] ${next.name} started (pid ${next.child.pid}) ${Date.now() - killedAt} ms after the kill`);
       }
@@ -285,6 +296,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     return report;
   } finally {
     loadDone = true;
+    stopping = true;
     members.stop();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
