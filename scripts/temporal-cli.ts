@@ -41,20 +41,47 @@ export async function findTemporalCli(log: Log = (l) => process.stderr.write(`${
   if (path && works(path)) return path;
   const cached = join(cacheDir(), 'bin', 'temporal');
   if (existsSync(cached) && works(cached)) return cached;
-  const go = onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
-  if (go) return goInstall(go, cached, log);
-  return download(cached, log);
+  const go = findGo();
+  if (!go) return download(cached, log);
+  const bin = join(cacheDir(), 'bin');
+  await goInstall({
+    go,
+    packages: [GO_PACKAGE],
+    gobin: bin,
+    args: ['-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`],
+    what: `the temporal CLI v${TEMPORAL_CLI_VERSION}`,
+    log,
+  });
+  if (!works(cached)) throw new Error(`go install finished but ${cached} does not run`);
+  return cached;
 }
 
-/** Builds the CLI from the Go module proxy into the cache, printing progress as it goes. */
-async function goInstall(go: string, target: string, log: Log): Promise<string> {
-  const bin = join(cacheDir(), 'bin');
-  mkdirSync(bin, { recursive: true });
-  log(`[temporal] building the temporal CLI v${TEMPORAL_CLI_VERSION} with ${go} (first time only; takes a few minutes)…`);
+/** The Go toolchain on PATH or in its default install place; undefined when there is none. */
+export function findGo(): string | undefined {
+  return onPath('go') ?? (existsSync('/usr/local/go/bin/go') ? '/usr/local/go/bin/go' : undefined);
+}
+
+export interface GoInstallOptions {
+  go: string;
+  packages: string[];
+  /** Where the binaries land (named after their package directories). */
+  gobin: string;
+  /** More `go install` flags (-ldflags, -tags). */
+  args?: string[];
+  /** For the progress lines, e.g. "the temporal CLI v1.5.1". */
+  what: string;
+  log: Log;
+}
+
+/** `go install` from the Go module proxy (CGO off, like release builds), printing progress as it goes. */
+export async function goInstall(opts: GoInstallOptions): Promise<void> {
+  const { log } = opts;
+  mkdirSync(opts.gobin, { recursive: true });
+  log(`[go] building ${opts.what} with ${opts.go} (first time only; takes a few minutes)…`);
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(go, ['install', '-ldflags', `-X github.com/temporalio/cli/temporalcli.Version=${TEMPORAL_CLI_VERSION}`, GO_PACKAGE], {
-      env: { ...process.env, CGO_ENABLED: '0', GOBIN: bin, GOFLAGS: '-mod=mod' },
+    const child = spawn(opts.go, ['install', ...(opts.args ?? []), ...opts.packages], {
+      env: { ...process.env, CGO_ENABLED: '0', GOBIN: opts.gobin, GOFLAGS: '-mod=mod' },
       cwd: cacheDir(),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -67,7 +94,7 @@ async function goInstall(go: string, target: string, log: Log): Promise<string> 
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    const ticker = setInterval(() => log(`[temporal] still building… ${Math.round((Date.now() - started) / 1000)}s, ${downloads} modules downloaded`), 15_000);
+    const ticker = setInterval(() => log(`[go] still building ${opts.what}… ${Math.round((Date.now() - started) / 1000)}s, ${downloads} modules downloaded`), 15_000);
     child.on('error', (err) => {
       clearInterval(ticker);
       reject(err);
@@ -75,12 +102,10 @@ async function goInstall(go: string, target: string, log: Log): Promise<string> 
     child.on('exit', (code) => {
       clearInterval(ticker);
       if (code === 0) resolve();
-      else reject(new Error(`go install ${GO_PACKAGE} failed (exit ${code}):\n${tail}`));
+      else reject(new Error(`go install ${opts.packages.join(' ')} failed (exit ${code}):\n${tail}`));
     });
   });
-  if (!works(target)) throw new Error(`go install finished but ${target} does not run`);
-  log(`[temporal] built ${target} in ${Math.round((Date.now() - started) / 1000)}s`);
-  return target;
+  log(`[go] built ${opts.what} in ${Math.round((Date.now() - started) / 1000)}s`);
 }
 
 /** The same download the Temporal SDK performs (temporal.download), for machines without Go. */

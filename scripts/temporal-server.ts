@@ -48,8 +48,8 @@ export function freePort(): Promise<number> {
 }
 
 const SA_TYPE: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetime' };
-// Numeric enum values of temporal.api.enums.v1.IndexedValueType.
-const SA_ENUM: Record<string, number> = { KEYWORD: 2, DATETIME: 5 };
+// Numeric values of temporal.api.enums.v1.IndexedValueType (5 is BOOL: a DATETIME registered as 5 rejects every date).
+const SA_ENUM: Record<string, number> = { KEYWORD: 2, DATETIME: 6 };
 
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const cli = opts.cliPath ?? (await findTemporalCli());
@@ -128,14 +128,19 @@ async function waitForServer(address: string, namespace: string, timeoutMs: numb
   throw new Error(`temporal dev server at ${address} not ready after ${timeoutMs} ms: ${String(lastError)}`);
 }
 
-/** Registers missing Gatehouse search attributes (needed on an existing database). */
+/**
+ * Registers missing Gatehouse search attributes (needed on an existing database and on a new
+ * cluster, which has none). One registered with another type cannot be fixed here: it fails.
+ */
 export async function ensureSearchAttributes(address: string, namespace: string): Promise<void> {
   const connection = await Connection.connect({ address });
   try {
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const missing: Record<string, number> = {};
     for (const key of SEARCH_ATTRIBUTES) {
-      if (!existing.customAttributes?.[key.name]) missing[key.name] = SA_ENUM[key.type]!;
+      const type = existing.customAttributes?.[key.name];
+      if (type === undefined || type === null) missing[key.name] = SA_ENUM[key.type]!;
+      else if (type !== SA_ENUM[key.type]) throw new Error(`search attribute ${key.name} is registered in ${namespace} as type ${type}, not ${key.type} (${SA_ENUM[key.type]}): use a new namespace or database`);
     }
     if (Object.keys(missing).length > 0) {
       await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });

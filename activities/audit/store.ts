@@ -208,9 +208,11 @@ export class AuditStore implements AuditPort, LedgerPort {
     this.readOnly = !!options.readOnly;
     if (options.databaseUrl) {
       this.engine = 'postgres';
-      this.db = new Kysely<AuditDb>({
-        dialect: new PostgresDialect({ pool: new Pool({ connectionString: options.databaseUrl, max: 5, connectionTimeoutMillis: 5000 }) }),
-      });
+      const pool = new Pool({ connectionString: options.databaseUrl, max: 5, connectionTimeoutMillis: 5000 });
+      // An idle connection broken by a server restart or failover is emitted here; pg-pool drops
+      // it and the next query connects anew. Unheard, the event would crash the worker or the API.
+      pool.on('error', () => {});
+      this.db = new Kysely<AuditDb>({ dialect: new PostgresDialect({ pool }) });
     } else {
       this.engine = 'sqlite';
       mkdirSync(dirname(options.sqlitePath), { recursive: true });

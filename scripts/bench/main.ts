@@ -1,11 +1,13 @@
 /**
- * `npm run bench`: starts Temporal (SQLite), the emulators, the worker(s), the API and the bare
+ * `npm run bench`: starts Temporal (the SQLite dev server, or with --cluster a Temporal cluster on
+ * PostgreSQL), the emulators, the worker(s), the API and the bare
  * comparison worker, drives load through the HTTP API, and writes bench/results/<date>-<profile>.json
  * and .md. `npm run bench -- --help` lists the flags.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { findClusterBinaries } from '../cluster/binaries';
 import { findTemporalCli } from '../temporal-cli';
 import { ApiClient, MembershipLog } from './client';
 import { Pairs } from './pairs';
@@ -32,7 +34,10 @@ const HELP = `npm run bench -- [flags]
   --worker-env K=V              worker tuning, repeatable (e.g. GATEHOUSE_MAX_CACHED_WORKFLOWS=500)
   --timer-shift D               history.timerProcessorMaxTimeShift (default: the server's, 1s)
   --reuse                       use the server at TEMPORAL_ADDRESS instead of starting one
-  --keep-db                     keep the SQLite file (.data/bench/<run>/temporal.sqlite)`;
+  --cluster                     a Temporal cluster on PostgreSQL (scripts/cluster) instead of the dev server
+  --shards N                    its history shards (default 4)
+  --apis N                      API processes (default 1; the load goes through the first)
+  --keep-db                     keep the run's data (.data/bench/<run>/: the SQLite file, or the cluster's PostgreSQL)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -55,6 +60,9 @@ async function main(): Promise<void> {
       'worker-env': { type: 'string', multiple: true, default: [] },
       'timer-shift': { type: 'string' },
       reuse: { type: 'boolean', default: false },
+      cluster: { type: 'boolean', default: false },
+      shards: { type: 'string', default: '4' },
+      apis: { type: 'string', default: '1' },
       'keep-db': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -93,7 +101,9 @@ async function main(): Promise<void> {
   const dataDir = join(ROOT, '.data', 'bench', runId);
   const reuse = values.reuse ? process.env.TEMPORAL_ADDRESS : undefined;
   if (values.reuse && !reuse) throw new Error('--reuse needs TEMPORAL_ADDRESS');
-  const cli = reuse ? undefined : await findTemporalCli((l) => console.log(l));
+  if (values.reuse && values.cluster) throw new Error('--reuse and --cluster exclude each other');
+  const cluster = values.cluster ? await findClusterBinaries({ log: (l) => console.log(l) }) : undefined;
+  const cli = reuse ? undefined : (cluster?.server ?? (await findTemporalCli((l) => console.log(l))));
   const log = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
   const results: BenchResults = {
     startedAt: new Date().toISOString(),
@@ -111,6 +121,8 @@ async function main(): Promise<void> {
     users,
     resources,
     reuse,
+    cluster: cluster ? { shards: Number(values.shards) } : undefined,
+    apis: Number(values.apis),
     dbFile: join(dataDir, 'temporal.sqlite'),
     timerShift: values['timer-shift'],
     workers: Number(values.workers),
@@ -119,6 +131,10 @@ async function main(): Promise<void> {
     dataDir,
     log,
   });
+  if (stack.cluster) {
+    const { info, postgres } = stack.cluster;
+    results.machine.temporalCli = `Temporal Server ${info.serverVersion} cluster (${info.historyShardCount} history shards, ${info.persistenceStore} on PostgreSQL ${postgres.version}, ${values.apis} API process(es))`;
+  }
   const members = new MembershipLog(stack.emulators.okta);
   members.start();
   let stats: WorkerStats | undefined;
@@ -181,7 +197,7 @@ async function main(): Promise<void> {
   const outDir = join(ROOT, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const subset = scenarios.size < ALL.length ? `-${[...scenarios].join('+')}` : '';
-  const base = join(outDir, `${results.startedAt.slice(0, 10)}-${profile}${quick ? '-quick' : ''}${subset}${values['timer-shift'] ? `-shift${values['timer-shift']}` : ''}`);
+  const base = join(outDir, `${results.startedAt.slice(0, 10)}${cluster ? `-cluster${values.shards}` : ''}-${profile}${quick ? '-quick' : ''}${subset}${values['timer-shift'] ? `-shift${values['timer-shift']}` : ''}`);
   const table = markdown(results);
   writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${base}.md`, table);

@@ -3,7 +3,7 @@
  * about them: resident memory and CPU time.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(__dirname, '..', '..');
@@ -82,26 +82,45 @@ export function rssOf(pid: number | undefined): number | undefined {
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** CPU seconds (user + system) the process has used so far. */
-export function cpuSecondsOf(pid: number | undefined): number | undefined {
+/** The fields of /proc/<pid>/stat after the command name (which may contain spaces): [0] is field 3. */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/**
+ * CPU seconds (user + system) the process has used so far; with `children`, plus its live
+ * children's and the ones it has waited for (PostgreSQL runs a process per connection).
+ */
+export function cpuSecondsOf(pid: number | undefined, children = false): number | undefined {
   if (!pid) return undefined;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the command name (which may contain spaces) start after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS; // utime, stime (fields 14, 15)
+    const fields = statFields(pid);
+    let ticks = Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+    if (children) {
+      ticks += Number(fields[13]) + Number(fields[14]); // cutime, cstime of reaped children
+      for (const entry of readdirSync('/proc').filter((e) => /^\d+$/.test(e))) {
+        try {
+          const child = statFields(entry);
+          if (Number(child[1]) === pid) ticks += Number(child[11]) + Number(child[12]);
+        } catch {
+          // gone meanwhile
+        }
+      }
+    }
+    return ticks / CLOCK_TICKS;
   } catch {
     return undefined;
   }
 }
 
-/** Samples a process's CPU use: call `stop()` for the average share of one core over the span. */
-export function cpuMeter(pid: number | undefined) {
+/** Samples a process's CPU use (with its children: see cpuSecondsOf): `read()` gives the average share of one core so far. */
+export function cpuMeter(pid: number | undefined, children = false) {
   const t0 = Date.now();
-  const c0 = cpuSecondsOf(pid) ?? 0;
+  const c0 = cpuSecondsOf(pid, children) ?? 0;
   return {
     read(): { cpuSeconds: number; coresAvg: number } {
-      const seconds = (cpuSecondsOf(pid) ?? c0) - c0;
+      const seconds = (cpuSecondsOf(pid, children) ?? c0) - c0;
       return { cpuSeconds: Math.round(seconds * 10) / 10, coresAvg: Math.round((seconds / Math.max((Date.now() - t0) / 1000, 0.001)) * 100) / 100 };
     },
   };

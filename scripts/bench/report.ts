@@ -70,7 +70,7 @@ export function markdown(r: BenchResults): string {
   }
   if (r.throughput) {
     const t = r.throughput;
-    rows.push([`Throughput: full lifecycles (request, approval, grant ${t.grantMs / 1000} s, expiry, revoke), ${t.durationS} s, ${t.concurrency} clients`, `**${t.sustainedPerSec}/s** sustained (${t.overallPerSec}/s overall; ${t.completed}/${t.started} expired); errors ${t.errors}; create+approve ${d(t.createAndApprove)}; CPU (cores) ${cpu(t.cpuByProcess)}`, '≥ 30/s', verdict(t.sustainedPerSec >= 30 && t.errors === 0)]);
+    rows.push([`Throughput: full lifecycles (request, approval, grant ${t.grantMs / 1000} s, expiry, revoke), ${t.durationS} s, ${t.concurrency} clients`, `**${t.sustainedPerSec}/s** sustained (${t.overallPerSec}/s overall; ${t.completed}/${t.started} expired); errors ${t.errors}; create+approve ${d(t.createAndApprove)}; CPU (cores) ${cpu(t.cpuByProcess)}${t.database ? `; PostgreSQL per lifecycle ${t.database.walKiBPerLifecycle} KiB WAL, ${t.database.commitsPerLifecycle} commits` : ''}`, '≥ 30/s', verdict(t.sustainedPerSec >= 30 && t.errors === 0)]);
   }
   if (r.bare) {
     const b = r.bare;

@@ -261,16 +261,20 @@ export interface ThroughputResult {
   workerCpu: { cpuSeconds: number; coresAvg: number };
   /** Average cores used per process over the run (where the CPU went). */
   cpuByProcess: Record<string, number>;
+  /** On a cluster: PostgreSQL's writes per lifecycle started (WAL and commits, all databases). */
+  database?: { walKiBPerLifecycle: number; commitsPerLifecycle: number };
 }
 
 /** CPU meters over every process of the stack, and this one (the load generator). */
 function stackCpu(stack: Stack) {
   const meters = {
     temporal: cpuMeter(stack.server?.pid()),
-    worker: cpuMeter(stack.workers[0]?.child.pid),
+    // `worker` is the first worker process; with --workers N the others follow by name.
+    ...Object.fromEntries(stack.workers.map((w, i) => [i === 0 ? 'worker' : w.name, cpuMeter(w.child.pid)])),
     api: cpuMeter(stack.api.process.child.pid),
     emulators: cpuMeter(stack.emulators.process.child.pid),
     driver: cpuMeter(process.pid),
+    ...(stack.cluster ? { postgres: cpuMeter(stack.cluster.postgres.pid(), true) } : {}),
     ...(stack.bare ? { bareWorker: cpuMeter(stack.bare.process.child.pid) } : {}),
   };
   return () => Object.fromEntries(Object.entries(meters).map(([name, meter]) => [name, meter.read().coresAvg]));
@@ -288,6 +292,7 @@ export async function throughput(ctx: Ctx, opts: { durationS: number; concurrenc
   const serverCpu = cpuMeter(ctx.stack.server?.pid());
   const workerCpu = cpuMeter(ctx.stack.workers[0]?.child.pid);
   const cpuAll = stackCpu(ctx.stack);
+  const writes0 = ctx.stack.cluster?.writes();
   const t0 = Date.now();
   const end = t0 + opts.durationS * 1000;
   await withTicker(5000, () => ctx.progress(`  throughput: ${started.length} started, ${Math.round((Date.now() - t0) / 1000)}s`), () =>
@@ -349,7 +354,11 @@ export async function throughput(ctx: Ctx, opts: { durationS: number; concurrenc
     }
   });
   const lastRemove = removedAt.length ? Math.max(...removedAt) : Date.now();
+  const writes1 = ctx.stack.cluster?.writes();
+  const perLifecycle = (n: number) => Math.round((n / Math.max(started.length, 1)) * 10) / 10;
   return {
+    database:
+      writes0 && writes1 ? { walKiBPerLifecycle: perLifecycle((writes1.walBytes - writes0.walBytes) / 1024), commitsPerLifecycle: perLifecycle(writes1.commits - writes0.commits) } : undefined,
     durationS: opts.durationS,
     concurrency: opts.concurrency,
     grantMs: opts.grantMs,

@@ -1,7 +1,8 @@
 /**
- * The whole system for a benchmark or chaos run, as separate processes on this machine: the
- * Temporal dev server (SQLite file, or one to reuse), the emulators (seeded with a generated
- * directory), Gatehouse worker(s), the API, and optionally the bare comparison worker.
+ * The whole system for a benchmark or chaos run, as separate processes on this machine: Temporal
+ * (the dev server on a SQLite file, a server to reuse, or a cluster on PostgreSQL from
+ * scripts/cluster), the emulators (seeded with a generated directory, or the demo one), Gatehouse
+ * worker(s), the API process(es), and optionally the bare comparison worker.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import type { DirectoryInput } from '../../emulators';
 import { API_SCOPES } from '../../activities/settings';
 import { bundleOptions } from '../../workers/workflow-code';
+import { startTemporalCluster, type TemporalCluster, type TemporalClusterOptions } from '../cluster/server';
 import { freePort } from '../temporal-server';
 import { startBenchServer, type BenchServer } from './server';
 import { ROOT, startChild, type Child } from './proc';
@@ -33,6 +35,8 @@ export interface StackOptions {
   standingMembers?: boolean;
   /** An address to reuse instead of starting a dev server. */
   reuse?: string;
+  /** A Temporal cluster on PostgreSQL instead of the dev server (its directory defaults to dataDir/cluster). */
+  cluster?: Omit<TemporalClusterOptions, 'log' | 'dir' | 'timerShift'> & { dir?: string };
   dbFile: string;
   timerShift?: string;
   dynamicConfig?: string[];
@@ -45,12 +49,21 @@ export interface StackOptions {
   gatehouseBundle?: string;
   /** Slack appears only with a bot token and a signing secret: chaos and bench keep it on. */
   apiEnv?: NodeJS.ProcessEnv;
+  /** API processes (default 1), on apiPort, apiPort + 1, … (default: free ports). */
+  apis?: number;
+  apiPort?: number;
+  /** The demo directory and config/policy.yaml on task queue `gatehouse` (npm run cluster), not the bench ones. */
+  demo?: boolean;
 }
 
 export interface Stack {
   address: string;
+  /** The server chaos restarts: the dev server, or the cluster's server process. */
   server?: BenchServer;
+  cluster?: TemporalCluster;
+  /** The first of `apis`. */
   api: { url: string; token: string; process: Child };
+  apis: Array<{ url: string; process: Child }>;
   emulators: { okta: string; slack: string; jira: string; process: Child };
   workers: Child[];
   bare?: { process: Child; taskQueue: string };
@@ -157,17 +170,26 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     started.length = 0;
   };
   try {
-    const [apiPort, oktaPort, slackPort, jiraPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+    const apiCount = opts.apis ?? 1;
+    const apiPorts = opts.apiPort ? Array.from({ length: apiCount }, (_, i) => opts.apiPort! + i) : await Promise.all(Array.from({ length: apiCount }, () => freePort()));
+    const [oktaPort, slackPort, jiraPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const token = `bench-${randomBytes(12).toString('hex')}`;
     const signingSecret = `bench-signing-${randomBytes(8).toString('hex')}`;
-    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    // Slack's interactions go to the first API.
+    const apiUrl = `http://127.0.0.1:${apiPorts[0]}`;
 
     log('[stack] bundling workflows…');
     const bundlePromise = bundles(opts.dataDir, opts.bare, opts.gatehouseBundle);
 
     let server: BenchServer | undefined;
+    let cluster: TemporalCluster | undefined;
     let address = opts.reuse ?? '';
-    if (!opts.reuse) {
+    if (opts.cluster) {
+      cluster = await startTemporalCluster({ ...opts.cluster, dir: opts.cluster.dir ?? join(opts.dataDir, 'cluster'), timerShift: opts.timerShift, log });
+      started.push(() => cluster!.stop());
+      server = cluster;
+      address = cluster.address;
+    } else if (!opts.reuse) {
       log(`[stack] starting the Temporal dev server on ${opts.dbFile}${opts.timerShift ? ` (timerProcessorMaxTimeShift=${opts.timerShift})` : ' (server default timer precision)'}…`);
       server = await startBenchServer({ dbFile: opts.dbFile, timerShift: opts.timerShift, dynamicConfig: opts.dynamicConfig });
       started.push(() => server!.stop());
@@ -188,16 +210,25 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const slack = `http://127.0.0.1:${slackPort}`;
     const jira = `http://127.0.0.1:${jiraPort}`;
     for (const url of [okta, slack, jira]) await waitHttp(`${url}/_emulator/state`, 'emulators', emu);
-    const directory = benchDirectory(opts.users, opts.resources, !!opts.standingMembers);
-    for (const url of [okta, slack, jira]) await post(`${url}/_emulator/seed`, directory);
+    // The emulators seed the demo directory themselves.
+    if (!opts.demo) {
+      const directory = benchDirectory(opts.users, opts.resources, !!opts.standingMembers);
+      for (const url of [okta, slack, jira]) await post(`${url}/_emulator/seed`, directory);
+    }
 
-    const policyFile = join(opts.dataDir, 'bench-policy.yaml');
-    writeFileSync(policyFile, benchPolicy(opts.resources));
-    const taskQueue = `gatehouse-bench-${randomBytes(4).toString('hex')}`;
+    let policyFile = join(ROOT, 'config', 'policy.yaml');
+    if (!opts.demo) {
+      policyFile = join(opts.dataDir, 'bench-policy.yaml');
+      writeFileSync(policyFile, benchPolicy(opts.resources));
+    }
+    const taskQueue = opts.demo ? 'gatehouse' : `gatehouse-bench-${randomBytes(4).toString('hex')}`;
     const common: NodeJS.ProcessEnv = {
       NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: opts.demo ? 'info' : 'warn',
       TEMPORAL_ADDRESS: address,
+      // On the cluster the audit log is on its PostgreSQL too, as in production.
+      ...(cluster ? { DATABASE_URL: cluster.auditDatabaseUrl } : {}),
+      ...(cluster?.uiUrl ? { TEMPORAL_UI_URL: cluster.uiUrl } : {}),
       GATEHOUSE_TASK_QUEUE: taskQueue,
       GATEHOUSE_POLICY: policyFile,
       GATEHOUSE_AUDIT_FILE: join(opts.dataDir, 'audit.ndjson'),
@@ -232,11 +263,15 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     started.push(async () => {
       await Promise.all(workers.map((w) => w.kill('SIGTERM')));
     });
-    log(`[stack] starting ${opts.workers} worker process(es) and the API…`);
+    log(`[stack] starting ${opts.workers} worker process(es) and ${apiCount === 1 ? 'the API' : `${apiCount} API processes`}…`);
     // One token drives every call (create and decide); the load is the point, so no rate limit.
-    const api = startChild('api', 'api/main.ts', { ...common, PORT: String(apiPort), GATEHOUSE_API_TOKENS: `bench:${token}:${API_SCOPES.join('+')}`, GATEHOUSE_RATE_LIMIT: '0', ...opts.apiEnv });
-    started.push(() => api.kill('SIGTERM'));
-    await Promise.all([...Array.from({ length: opts.workers }, () => startWorker()), waitHttp(`${apiUrl}/healthz`, 'api', api)]);
+    const apis = apiPorts.map((port, i) => {
+      const url = `http://127.0.0.1:${port}`;
+      const proc = startChild(apiCount === 1 ? 'api' : `api-${i + 1}`, 'api/main.ts', { ...common, PORT: String(port), GATEHOUSE_API_TOKENS: `bench:${token}:${API_SCOPES.join('+')}`, GATEHOUSE_RATE_LIMIT: '0', ...opts.apiEnv });
+      started.push(() => proc.kill('SIGTERM'));
+      return { url, process: proc };
+    });
+    await Promise.all([...Array.from({ length: opts.workers }, () => startWorker()), ...apis.map((a) => waitHttp(`${a.url}/healthz`, a.process.name, a.process))]);
 
     let bare: Stack['bare'];
     if (opts.bare) {
@@ -260,7 +295,9 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     return {
       address,
       server,
-      api: { url: apiUrl, token, process: api },
+      cluster,
+      api: { url: apiUrl, token, process: apis[0]!.process },
+      apis,
       emulators: { okta, slack, jira, process: emu },
       workers,
       bare,

@@ -1,8 +1,10 @@
 /**
  * A chaos run: a load of short access-request lifecycles through the HTTP API while worker
  * processes are SIGKILLed and replaced, the Temporal server is restarted on its SQLite file, and
- * the emulators fail; then the invariants are checked. Used by `npm run chaos` and the small run
- * in test/chaos/chaos.test.ts.
+ * the emulators fail; then the invariants are checked. On a cluster (scripts/cluster) the server
+ * process is restarted on the same PostgreSQL, then PostgreSQL itself, and the requests are spread
+ * over several APIs. Used by `npm run chaos`, the small run in test/chaos/chaos.test.ts and the
+ * cluster run in test/cluster/cluster.test.ts.
  */
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -10,8 +12,9 @@ import { rmSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
 import { accessRequestWorkflowId } from '../../workflows/constants';
 import { ApiClient, FINAL_STATUSES, HttpFailure, MembershipLog, pool, retrying, sleep, type RequestView } from '../bench/client';
-import { ROOT } from '../bench/proc';
+import { ROOT, type Child } from '../bench/proc';
 import { APPROVER, approvalGroup, approvalResource, autoGroup, autoResource, standingLogin, startStack, userId, userLogin, type Stack } from '../bench/stack';
+import type { TemporalCluster } from '../cluster/server';
 import { readAuditTrail, type AuditEventRecord } from './audit-source';
 
 export interface ChaosOptions {
@@ -27,6 +30,14 @@ export interface ChaosOptions {
   faults: 'full' | 'burst' | 'none';
   /** Reuse this Temporal server (no restart possible then). */
   reuse?: string;
+  /** A Temporal cluster on PostgreSQL instead of the dev server; serverRestart then restarts PostgreSQL too. */
+  cluster?: { shards?: number };
+  /** Gatehouse worker processes (default 1). */
+  workers?: number;
+  /** API processes (default 1): each request is filed on one and approved on the next. */
+  apis?: number;
+  /** Start a new worker after each kill (default true); false: the other workers carry on alone (the last one is never killed). */
+  replaceKilled?: boolean;
   gatehouseBundle?: string;
   settleTimeoutS: number;
   log: (line: string) => void;
@@ -40,9 +51,14 @@ export interface Check {
 }
 
 export interface ChaosReport {
+  /** What the cluster's frontend reported (absent on the dev server). */
+  cluster?: TemporalCluster['info'];
+  workers: number;
+  apis: number;
   lifecycles: number;
   kills: number;
   serverDownMs: number;
+  postgresDownMs: number;
   workerGapMs: number;
   faults: string[];
   checks: Check[];
@@ -95,19 +111,32 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     resources: RESOURCES,
     standingMembers: true,
     reuse: opts.reuse,
+    cluster: opts.cluster,
+    apis: opts.apis,
     dbFile: join(dataDir, 'temporal.sqlite'),
-    workers: 1,
+    workers: opts.workers ?? 1,
     bare: false,
     dataDir,
     log,
     gatehouseBundle: opts.gatehouseBundle,
   });
   const api = new ApiClient(stack.api.url, stack.api.token);
+  const apis = stack.apis.map((a) => new ApiClient(a.url, stack.api.token));
   const members = new MembershipLog(stack.emulators.okta);
   members.start(100);
+  // A worker that dies on its own (not one chaos killed) is reported with its last words.
+  const killed = new Set<Child>();
+  let stopping = false;
+  const watch = (w: Child) =>
+    w.child.once('exit', (code, signal) => {
+      if (killed.has(w) || stopping) return;
+      log(`[chaos] ${w.name} exited by itself (${signal ?? code}):\n${w.output.filter((l) => !l.includes('worker stats')).slice(-20).join('\n')}`);
+    });
+  stack.workers.forEach(watch);
   const faultsDone: string[] = [];
   let kills = 0;
   let serverDownMs = 0;
+  let postgresDownMs = 0;
   let workerGapMs = 0;
   let loadDone = false;
   try {
@@ -141,11 +170,23 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         await stack.faults('okta', { errorRate: {} });
       });
     }
+    let serverBack = Promise.resolve();
     if (opts.serverRestart && stack.server) {
-      at(0.55, 'Temporal server: stop and restart on the same SQLite file', async () => {
-        const { downMs } = await stack.server!.restart();
+      at(0.55, `Temporal server: stop and restart on the same ${stack.cluster ? 'PostgreSQL' : 'SQLite file'}`, async () => {
+        let done = () => {};
+        serverBack = new Promise((resolve) => (done = resolve));
+        const { downMs } = await stack.server!.restart().finally(done);
         serverDownMs += downMs;
         log(`[chaos] Temporal server back after ${downMs} ms`);
+      });
+    }
+    if (opts.serverRestart && stack.cluster) {
+      // Not while the server is down: each outage on its own.
+      at(0.8, 'PostgreSQL: fast shutdown and restart under the running server', async () => {
+        await serverBack;
+        const { downMs } = await stack.cluster!.restartPostgres();
+        postgresDownMs += downMs;
+        log(`[chaos] PostgreSQL back after ${downMs} ms`);
       });
     }
     const killer = (async () => {
@@ -153,14 +194,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       while (!loadDone && kills < opts.maxKills) {
         await sleep(rand(...opts.killEveryS) * 1000);
         if (loadDone) break;
-        const victim = stack.workers.find((w) => w.alive());
+        const alive = stack.workers.filter((w) => w.alive());
+        const victim = alive[0];
         if (!victim) continue;
+        if (opts.replaceKilled === false && alive.length < 2) break;
         const killedAt = Date.now();
-        log(`[chaos] SIGKILL ${victim.name} (pid ${victim.child.pid})`);
+        log(`[chaos] SIGKILL ${victim.name} (pid ${victim.child.pid})${alive.length > 1 ? `; ${alive.length - 1} other worker(s) keep going` : ''}`);
+        killed.add(victim);
         await victim.kill('SIGKILL');
         kills++;
+        if (opts.replaceKilled === false) continue;
         await sleep(rand(0, 2000));
         const next = await stack.startWorker();
+        watch(next);
         workerGapMs += Date.now() - killedAt;
         log(`[chaos] ${next.name} started (pid ${next.child.pid}) ${Date.now() - killedAt} ms after the kill`);
       }
@@ -183,7 +229,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
           const grantMs = Math.round(rand(...opts.grantMs));
           try {
             const view = await retrying(
-              () => api.create({ requester: lc.login, resource: lc.resource, duration: `${grantMs}ms`, idempotencyKey: `${runId}-${lc.n}` }),
+              () => apis[lc.n % apis.length]!.create({ requester: lc.login, resource: lc.resource, duration: `${grantMs}ms`, idempotencyKey: `${runId}-${lc.n}` }),
               240_000,
               // A standing member's previous request may still be settling (its Jira/Slack records): wait for it.
               (err) => lc.standing && err.status === 409 && /already has an open request/.test(err.body),
@@ -191,7 +237,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
             lc.id = view.id;
             started++;
             if (lc.resource.startsWith('bench-appr')) {
-              await retrying(() => api.approve(view.id, APPROVER, `${runId}-${lc.n}-approve`), 240_000).catch((err: unknown) => {
+              // A request still being resolved answers 409 NotReady (the API waits 5 s for it; a busy cluster takes longer): try again.
+              const notReady = (err: HttpFailure) => err.status === 409 && err.body.includes('"NotReady"');
+              await retrying(() => apis[(lc.n + 1) % apis.length]!.approve(view.id, APPROVER, `${runId}-${lc.n}-approve`), 240_000, notReady).catch((err: unknown) => {
                 // Applied before a lost answer: the retry finds it decided (409 already decided / not pending).
                 if (!(err instanceof HttpFailure && err.status === 409)) throw err;
               });
@@ -220,7 +268,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     });
     await members.poll();
 
-    const checks = await check(stack, members, lifecycles, { serverDownMs, workerGapMs, kills }, join(dataDir, 'audit.ndjson'));
+    const checks = await check(stack, members, lifecycles, { serverDownMs: serverDownMs + postgresDownMs, workerGapMs, kills }, join(dataDir, 'audit.ndjson'));
     // Why a request did not end: its workflow's state, read from Temporal before everything stops.
     const stuck = lifecycles.filter((lc) => lc.id && (!lc.view || !FINAL_STATUSES.has(lc.view.status)));
     if (stuck.length) {
@@ -232,9 +280,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       });
     }
     const report: ChaosReport = {
+      cluster: stack.cluster?.info,
+      workers: opts.workers ?? 1,
+      apis: stack.apis.length,
       lifecycles: lifecycles.length,
       kills,
       serverDownMs,
+      postgresDownMs,
       workerGapMs,
       faults: faultsDone,
       checks,
@@ -244,6 +296,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     return report;
   } finally {
     loadDone = true;
+    stopping = true;
     members.stop();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -303,7 +356,7 @@ async function check(
   const final = c('every request reached a final status');
   // Activity start-to-close (30 s) and the sticky queue timeout (10 s) after a kill, plus retry back-off.
   const allowanceMs = chaos.serverDownMs + chaos.workerGapMs + (chaos.kills > 0 ? 45_000 : 0) + 15_000;
-  const removed = c('every granted membership was removed in time', `allowed: expiresAt + ${Math.round(allowanceMs / 1000)} s = server down + worker gaps + 45 s after any kill (activity and sticky-queue timeouts) + 15 s`);
+  const removed = c('every granted membership was removed in time', `allowed: expiresAt + ${Math.round(allowanceMs / 1000)} s = server (and database) down + worker gaps + 45 s after any kill (activity and sticky-queue timeouts) + 15 s`);
   const once = c('no request was granted twice');
   const standing = c('no standing member was removed');
   const audit = c('every audit trail is complete and duplicate-free');
@@ -393,8 +446,12 @@ export function auditProblem(events: AuditEventRecord[], status: string | undefi
 }
 
 export function formatReport(r: ChaosReport): string {
+  const where = r.cluster
+    ? `Temporal Server ${r.cluster.serverVersion} cluster (${r.cluster.historyShardCount} history shards, ${r.cluster.persistenceStore})`
+    : 'the Temporal dev server';
   const lines = [
-    `Chaos run: ${r.lifecycles} lifecycles in ${r.elapsedS} s; ${r.kills} worker SIGKILLs (worker gaps ${Math.round(r.workerGapMs / 1000)} s); Temporal server down ${Math.round(r.serverDownMs / 1000)} s`,
+    `On ${where}, ${r.workers} worker process(es) and ${r.apis} API process(es).`,
+    `Chaos run: ${r.lifecycles} lifecycles in ${r.elapsedS} s; ${r.kills} worker SIGKILLs (worker gaps ${Math.round(r.workerGapMs / 1000)} s); Temporal server down ${Math.round(r.serverDownMs / 1000)} s${r.postgresDownMs ? `; PostgreSQL down ${Math.round(r.postgresDownMs / 1000)} s` : ''}`,
     `Faults: ${r.faults.length ? r.faults.join('; ') : 'none'}`,
     '',
   ];

@@ -7,9 +7,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Pool } from 'pg';
+import { Client, Pool } from 'pg';
 import { AuditStore, AuditStoreNotReady } from '../../activities/audit/store';
 import type { AuditEvent } from '../../activities/ports';
+import { waitFor } from '../helpers/wait';
 import { ENGINES, inCi, postgresUrl, requirePostgresInCi } from './engines';
 
 it('runs against PostgreSQL in CI', () => {
@@ -165,6 +166,25 @@ describe.each(ENGINES)('audit store on $name', (engine) => {
     expect((await store.leasesEndedSince(group, new Date(t0).toISOString())).map((l) => l.requestId)).toEqual([rid]);
     expect((await store.trail(rid)).map((e) => e.type)).toEqual(['granted', 'expired']);
   });
+
+  if (engine.name === 'postgres') {
+    it('survives its idle connections being cut (a server restart), and reconnects', async () => {
+      const rid = `R${randomUUID()}`;
+      await store.append(event(rid, 1, 'requested'));
+      // Kill every other backend of this database, as a restart or failover does; the store's
+      // idle connections then emit an error that would crash the process if nobody listened.
+      const admin = new Client({ connectionString: postgresUrl });
+      await admin.connect();
+      try {
+        const { rowCount } = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()');
+        expect(rowCount).toBeGreaterThan(0);
+      } finally {
+        await admin.end();
+      }
+      await waitFor(() => store.append(event(rid, 2, 'granted')).then(() => true), 'the store to reconnect', 10_000);
+      expect((await store.trail(rid)).map((e) => e.seq)).toEqual([1, 2]);
+    });
+  }
 
   it('answers a ping, and refuses a forged cursor', async () => {
     await store.ping();
