@@ -9,9 +9,10 @@ import { personOf, ForgedFormError } from './guard';
 import { html } from './html';
 import { page } from './layout';
 
+/** A message as a sentence: a capital (unless it starts with a login) and a full stop. */
 export const sentence = (text: string): string => {
   const trimmed = text.trim();
-  const capital = `${trimmed.charAt(0).toUpperCase()}${trimmed.slice(1)}`;
+  const capital = /^\S*@/.test(trimmed) ? trimmed : `${trimmed.charAt(0).toUpperCase()}${trimmed.slice(1)}`;
   return /[.!?]$/.test(capital) ? capital : `${capital}.`;
 };
 

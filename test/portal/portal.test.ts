@@ -38,7 +38,7 @@ async function daveAsks(): Promise<string> {
 
 describe('the portal in Chromium', () => {
   it('alice asks for prod-db-admin, bob and carol approve in their pages, alice hands it back, and Okta loses the membership', async () => {
-    const alice = await stack.signIn('alice@example.com');
+    const alice = await stack.signIn('alice@example.com', { screenshots: true });
     await nav(alice.page, 'Request access').click();
     await alice.page.getByLabel('Resource').selectOption('prod-db-admin');
     await expect(alice.page.locator('#duration-hint').textContent()).resolves.toContain('at most 4h');
@@ -61,6 +61,7 @@ describe('the portal in Chromium', () => {
     await alice.page.getByRole('button', { name: 'Request access' }).click();
     await alice.page.getByRole('status').filter({ hasText: 'Your request is filed' }).waitFor();
     const id = stack.track(idFromUrl(alice.page));
+    await stack.screenshot(alice.page, 'request-filed');
     expect(id).toMatch(/^IK[0-9A-Z]{26}$/);
     const filed = await stack.view(id);
     expect(filed).toMatchObject({ requester: 'alice@example.com', resource: 'prod-db-admin', status: 'pending_approval', duration: '10m', via: 'portal' });
@@ -101,7 +102,7 @@ describe('the portal in Chromium', () => {
 
     // The request page: the timeline from the audit log, the Jira and Web UI links.
     await waitFor(async () => {
-      await alice.page.reload();
+      await alice.page.goto(`${stack.url}/requests/${id}`);
       return (await alice.page.locator('.timeline').textContent())?.includes('Access removed');
     }, 'the timeline to show the removal', 30_000, 250);
     const timeline = (await alice.page.locator('.timeline').textContent()) ?? '';

@@ -38,13 +38,13 @@ export interface PortalStack {
   okta: OktaPort;
   emulators: RunningEmulators;
   /** A fresh browser context (its own cookies) signed in as `login` through the Okta sign-in page. */
-  signIn(login: string): Promise<{ context: BrowserContext; page: Page }>;
+  signIn(login: string, opts?: { screenshots?: boolean }): Promise<{ context: BrowserContext; page: Page }>;
   /** The HTTP API with an all-scopes token, to set up and check what the browser cannot see. */
   api: { get(path: string): request.Test; post(path: string, body?: unknown): request.Test };
   view(id: string): Promise<View>;
   /** Remembers a request id so close() ends it if a test left it open. */
   track(id: string): string;
-  screenshot(page: Page, name: string, opts?: { fullPage?: boolean }): Promise<void>;
+  screenshot(page: Page, name: string, opts?: { fullPage?: boolean; height?: number }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -88,6 +88,10 @@ export async function startPortalStack(): Promise<PortalStack> {
     post: (path: string, body?: unknown) => request(app).post(path).set('Authorization', `Bearer ${TOKEN}`).send(body as object),
   };
   mkdirSync(SCREENSHOTS, { recursive: true });
+  const screenshot = async (page: Page, name: string, opts: { fullPage?: boolean; height?: number } = {}) => {
+    const clip = opts.height ? { x: 0, y: 0, width: page.viewportSize()?.width ?? 1000, height: opts.height } : undefined;
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: opts.fullPage ?? false, ...(clip ? { clip } : {}), animations: 'disabled', caret: 'hide' });
+  };
 
   return {
     url,
@@ -95,14 +99,16 @@ export async function startPortalStack(): Promise<PortalStack> {
     okta,
     emulators,
     api,
-    async signIn(login) {
+    async signIn(login, opts = {}) {
       const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
       contexts.push(context);
       const page = await context.newPage();
       await page.goto(`${url}/`);
+      if (opts.screenshots) await screenshot(page, 'home', { height: 260 });
       await page.getByRole('link', { name: 'Sign in' }).click();
       // The Okta emulator's sign-in page: choose the person, press "Sign in".
       await page.getByLabel('Person').selectOption(login);
+      if (opts.screenshots) await screenshot(page, 'sign-in', { height: 200 });
       await page.getByRole('button', { name: 'Sign in' }).click();
       await page.getByRole('button', { name: 'Sign out' }).waitFor();
       return { context, page };
@@ -116,9 +122,7 @@ export async function startPortalStack(): Promise<PortalStack> {
       tracked.add(id);
       return id;
     },
-    async screenshot(page, name, opts = {}) {
-      await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: opts.fullPage ?? false, animations: 'disabled', caret: 'hide' });
-    },
+    screenshot,
     async close() {
       for (const context of contexts) await context.close().catch(() => undefined);
       await browser.close().catch(() => undefined);
