@@ -26,7 +26,7 @@ export function refusalOf(err: unknown, what: string): Refusal | null {
   const mapped = toHttpError(err);
   if (!mapped) return null;
   if (mapped.status < 500) return { status: mapped.status, message: `You can’t ${what}: ${sentence(mapped.message)}` };
-  return { status: mapped.status, message: `Gatehouse could not ${what} just now (${sentence(mapped.message)}) Please try again in a moment.` };
+  return { status: mapped.status, message: `Gatehouse could not ${what} just now: ${sentence(mapped.message)} Please try again in a moment.` };
 }
 
 const TITLES: Record<number, string> = {
