@@ -71,7 +71,7 @@ const JS = `(function () {
             signature = data.signature;
             list.setAttribute('data-signature', signature);
           }
-          if (status) status.textContent = data.summary;
+          if (status && status.textContent !== data.summary) status.textContent = data.summary;
         })
         .catch(function () { /* the next tick tries again */ })
         .then(schedule);

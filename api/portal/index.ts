@@ -61,7 +61,7 @@ function securityHeaders(issuerOrigin: string): RequestHandler {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    "img-src 'self' data:",
     "connect-src 'self'",
     `form-action 'self' ${issuerOrigin}`,
     "frame-ancestors 'none'",

@@ -51,7 +51,7 @@ export function page(opts: PageOptions, body: Part): string {
     : '';
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${opts.title} · Gatehouse</title>
+<title>${opts.title} · Gatehouse</title><link rel="icon" href="data:,">
 <link rel="stylesheet" href="${assetUrl('css')}"><script src="${assetUrl('js')}" defer></script></head>
 <body><a class="skip" href="#main">Skip to the content</a>
 <header><a class="brand" href="/">Gatehouse</a>${nav}</header>

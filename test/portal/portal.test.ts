@@ -17,6 +17,10 @@ type FormElement = { insertAdjacentHTML(position: string, html: string): void };
 beforeAll(async () => {
   stack = await startPortalStack();
 });
+afterEach(() => {
+  // The pages run without a script error or a Content-Security-Policy violation.
+  expect(stack.pageErrors.splice(0)).toEqual([]);
+});
 afterAll(async () => {
   await stack?.close();
 });

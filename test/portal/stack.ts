@@ -42,6 +42,8 @@ export interface PortalStack {
   /** The HTTP API with an all-scopes token, to set up and check what the browser cannot see. */
   api: { get(path: string): request.Test; post(path: string, body?: unknown): request.Test };
   view(id: string): Promise<View>;
+  /** Script errors and console errors of the portal's pages (a CSP violation shows here). */
+  pageErrors: string[];
   /** Remembers a request id so close() ends it if a test left it open. */
   track(id: string): string;
   screenshot(page: Page, name: string, opts?: { fullPage?: boolean; height?: number }): Promise<void>;
@@ -83,6 +85,7 @@ export async function startPortalStack(): Promise<PortalStack> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
   const contexts: BrowserContext[] = [];
   const tracked = new Set<string>();
+  const pageErrors: string[] = [];
   const api = {
     get: (path: string) => request(app).get(path).set('Authorization', `Bearer ${TOKEN}`),
     post: (path: string, body?: unknown) => request(app).post(path).set('Authorization', `Bearer ${TOKEN}`).send(body as object),
@@ -99,10 +102,16 @@ export async function startPortalStack(): Promise<PortalStack> {
     okta,
     emulators,
     api,
+    pageErrors,
     async signIn(login, opts = {}) {
       const context = await browser.newContext({ viewport: { width: 1000, height: 720 } });
       contexts.push(context);
       const page = await context.newPage();
+      page.on('pageerror', (err) => pageErrors.push(`${login}: ${err.message}`));
+      page.on('console', (message) => {
+        // A page answered with 4xx on purpose (a refused form) logs "Failed to load resource": not an error of the page.
+        if (message.type() === 'error' && message.location().url.startsWith(url) && !message.text().startsWith('Failed to load resource')) pageErrors.push(`${login}: ${message.text()}`);
+      });
       await page.goto(`${url}/`);
       if (opts.screenshots) await screenshot(page, 'home', { height: 260 });
       await page.getByRole('link', { name: 'Sign in' }).click();
