@@ -69,7 +69,7 @@ export function requesterActions(state: RequestState, person: PortalPerson): Htm
   const choices = extensionChoices(state);
   const extend = choices.length
     ? html`<form method="post" action="/requests/${id}/extend" class="inline">${csrfField(person)}<input type="hidden" name="n" value="${state.extensions.length}">
-<div><label for="extend-${id}">Extend by</label><select id="extend-${id}" name="by">${choices.map((ms) => html`<option value="${formatDuration(ms)}">${formatDuration(ms)}</option>`)}</select></div>
+<div><label for="extend-${id}">Extend by</label><select id="extend-${id}" name="duration">${choices.map((ms) => html`<option value="${formatDuration(ms)}">${formatDuration(ms)}</option>`)}</select></div>
 <button type="submit">Extend</button></form>`
     : '';
   return html`<div class="actions">${extend}<form method="post" action="/requests/${id}/revoke">${csrfField(person)}<button type="submit" class="danger">I’m done</button></form></div>`;

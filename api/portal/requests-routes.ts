@@ -324,14 +324,14 @@ export function requestsRouter(ctx: PortalContext, onChange: () => void): Router
     });
   };
   const csrfOnly = z.strictObject({ _csrf: z.string() });
-  const extendForm = z.strictObject({ _csrf: z.string(), n: z.coerce.number().int().min(0).max(1000), by: z.string().max(50) });
+  const extendForm = z.strictObject({ _csrf: z.string(), n: z.coerce.number().int().min(0).max(1000), duration: z.string().max(50) });
   // Update ids: a double-submitted form is one Update (Temporal applies an id once).
   action('cancel', 'cancel this request', (b) => csrfOnly.parse(b), (id, actor) => ctx.service.decide(id, cancelUpdate, { actor, via: 'portal' }, `portal:cancel:${id}:${actor}`));
   action('revoke', 'end this grant', (b) => csrfOnly.parse(b), (id, actor) =>
     ctx.service.decide(id, revokeUpdate, { actor, reason: 'handed back in the portal', via: 'portal' }, `portal:revoke:${id}:${actor}`),
   );
   action('extend', 'extend this grant', (b) => extendForm.parse(b), (id, actor, body) => {
-    const durationMs = parseDuration(body.by);
+    const durationMs = parseDuration(body.duration);
     if (!durationMs) throw new HttpError(400, 'validation_failed', 'choose how long to extend by');
     return ctx.service.decide(id, extendUpdate, { actor, durationMs, via: 'portal' }, `portal:extend:${id}:${actor}:${body.n}`);
   });

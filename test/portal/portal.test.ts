@@ -41,7 +41,7 @@ async function daveAsks(): Promise<string> {
 }
 
 describe('the portal in Chromium', () => {
-  it('alice asks for prod-db-admin, bob and carol approve in their pages, alice hands it back, and Okta loses the membership', async () => {
+  it('alice asks for prod-db-admin, bob and carol approve in their pages, alice extends it and hands it back, and Okta loses the membership', async () => {
     const alice = await stack.signIn('alice@example.com', { screenshots: true });
     await nav(alice.page, 'Request access').click();
     await alice.page.getByLabel('Resource').selectOption('prod-db-admin');
@@ -98,6 +98,12 @@ describe('the portal in Chromium', () => {
     expect(await stack.okta.isGroupMember(PROD, ALICE)).toBe(true);
     await card(alice.page, id).getByRole('button', { name: 'Extend' }).waitFor();
     await stack.screenshot(alice.page, 'my-requests-active');
+    const expiresAt = Date.parse((await stack.view(id)).expiresAt as string);
+    await card(alice.page, id).getByLabel('Extend by').selectOption('15m');
+    await card(alice.page, id).getByRole('button', { name: 'Extend' }).click();
+    await alice.page.getByRole('status').filter({ hasText: 'Your access is extended' }).waitFor();
+    expect(Date.parse((await stack.view(id)).expiresAt as string) - expiresAt).toBe(15 * 60_000);
+    await nav(alice.page, 'My requests').click();
     await card(alice.page, id).getByRole('button', { name: 'I’m done' }).click();
     await alice.page.getByRole('status').filter({ hasText: 'You handed the access back' }).waitFor();
 
@@ -110,7 +116,7 @@ describe('the portal in Chromium', () => {
       return (await alice.page.locator('.timeline').textContent())?.includes('Access removed');
     }, 'the timeline to show the removal', 30_000, 250);
     const timeline = (await alice.page.locator('.timeline').textContent()) ?? '';
-    for (const step of ['Requested', 'Approved', 'Access granted in Okta', 'Asked to end the access', 'Access removed']) expect(timeline).toContain(step);
+    for (const step of ['Requested', 'Approved', 'Access granted in Okta', 'Extended', 'Asked to end the access', 'Access removed']) expect(timeline).toContain(step);
     expect(await alice.page.getByRole('link', { name: /^Jira ticket GATE-\d+$/ }).count()).toBe(1);
     expect(await alice.page.getByRole('link', { name: 'The workflow in Temporal’s Web UI' }).getAttribute('href')).toContain(`access-request-${id}`);
     await stack.screenshot(alice.page, 'request-timeline', { fullPage: true });

@@ -229,4 +229,35 @@ describe('forms', () => {
     expect((view.approvals as unknown[]).length).toBe(1);
     expect(view.status).toBe('pending_approval');
   });
+
+  it('carry out the requester’s and the approver’s buttons: extend (once per form), I’m done, cancel, deny with a reason', async () => {
+    const post = (cookie: string, path: string, fields: Record<string, string> = {}) => portal().post(path).set('Cookie', cookie).type('form').send(fields);
+    const csrf = await form(alice);
+    // aws-readonly is approved automatically: active at once.
+    const filed = await file(alice, { _csrf: csrf, submission: 'extend-submission-0123456789', resource: 'aws-readonly', duration: '1h', justification: '' });
+    const active = /\/requests\/([0-9A-Z]+)/.exec(filed.headers.location as string)![1]!;
+    api.created.add(active);
+    const granted = await api.waitForStatus(active, 'active');
+    const page = await portal().get('/requests').set('Cookie', alice);
+    expect(page.text).toContain(`action="/requests/${active}/extend"`);
+    expect(page.text).toContain('>I’m done</button>');
+    for (let i = 0; i < 2; i++) expect((await post(alice, `/requests/${active}/extend`, { _csrf: csrf, n: '0', duration: '15m' })).status).toBe(303);
+    const extended = await api.view(active);
+    expect(extended.extensions).toHaveLength(1); // the same form sent twice is one extension
+    expect(Date.parse(extended.expiresAt as string) - Date.parse(granted.expiresAt as string)).toBe(15 * 60_000);
+    expect((await post(alice, `/requests/${active}/revoke`, { _csrf: csrf })).headers.location).toBe(`/requests/${active}?done=revoked`);
+    await api.waitForStatus(active, 'revoked');
+
+    const pending = /\/requests\/([0-9A-Z]+)/.exec((await file(alice, { _csrf: csrf, submission: 'cancel-submission-0123456789' })).headers.location as string)![1]!;
+    api.created.add(pending);
+    await waitFor(async () => ((await api.view(pending)).steps as unknown[]).length > 0, 'resolved');
+    const denied = await post(bob, `/approvals/${pending}/deny`, { _csrf: await form(bob, '/approvals'), reason: 'use the read replica <please>' });
+    expect(denied.headers.location).toBe('/approvals?done=denied');
+    const view = await api.view(pending);
+    expect(view.status).toBe('denied');
+    expect(view.approvals).toEqual([expect.objectContaining({ approver: 'bob@example.com', decision: 'denied', via: 'portal', comment: 'use the read replica <please>' })]);
+    const late = await post(alice, `/requests/${pending}/cancel`, { _csrf: csrf });
+    expect(late.status).toBe(409);
+    expect(late.text).toContain('You can’t cancel this request: Request is denied; only a pending request can be cancelled.');
+  });
 });
