@@ -260,4 +260,25 @@ describe('forms', () => {
     expect(late.status).toBe(409);
     expect(late.text).toContain('You can’t cancel this request: Request is denied; only a pending request can be cancelled.');
   });
+
+  it('answer bad input with a 4xx page, never a 500', async () => {
+    const csrf = await form(alice);
+    const raw = (body: string, path = '/requests/new') => portal().post(path).set('Cookie', alice).type('form').send(body);
+    const answers = await Promise.all([
+      portal().get('/requests/%E0%A4%A').set('Cookie', alice),
+      portal().get('/requests/not-an-id').set('Cookie', alice),
+      portal().get('/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV').set('Cookie', alice),
+      portal().get('/nowhere/requests').set('Cookie', alice),
+      raw(`_csrf=${csrf}&submission=x&resource=prod-db-admin&justification=%ED%A0%80`),
+      raw(`_csrf=${csrf}&submission=submission-0123456789abcdef&resource=a&resource=b`),
+      raw(`_csrf=${csrf}&submission=submission-0123456789abcdef&colour=red`),
+      raw(`_csrf=${csrf}&submission=submission-0123456789abcdef&justification=${'x'.repeat(20_000)}`),
+      raw(`_csrf=${csrf}&duration=forever`, '/requests/01ARZ3NDEKTSV4RRFFQ69G5FAV/extend'),
+      raw(`_csrf=${csrf}`, '/approvals/garbage/approve'),
+      portal().post('/requests/new').set('Cookie', alice).set('Content-Type', 'application/json').send('{"_csrf":'),
+    ]);
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.every((st) => st >= 400 && st < 500)).toBe(true);
+    expect(statuses).toEqual([400, 404, 404, 404, 400, 400, 400, 413, 400, 404, 403]);
+  });
 });
