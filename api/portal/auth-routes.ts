@@ -55,7 +55,11 @@ export function authRouter(ctx: PortalContext): Router {
       identity = await ctx.oidc.finish(new URL(req.originalUrl, `${ctx.publicUrl}/`), pending);
     } catch (err) {
       const why = signInFailure(err);
-      if (!why) throw err;
+      if (!why) {
+        // Only Okta is called here (token, keys, userinfo): anything else means it did not answer.
+        ctx.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'portal: the code exchange with Okta failed');
+        throw new HttpError(503, 'unavailable', 'Okta did not answer while finishing your sign-in. Sign in again in a moment.', [], {}, 5);
+      }
       ctx.logger.info({ reason: why }, 'portal: sign-in refused');
       throw new HttpError(400, 'validation_failed', why);
     }

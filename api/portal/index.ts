@@ -30,7 +30,7 @@ import { portalErrors } from './refusals';
 import { requestsRouter } from './requests-routes';
 import { createCookieJar } from './session';
 
-/** What turns the portal on (from settings: see portalOptionsFromSettings in api/main.ts). */
+/** What turns the portal on (from the API's settings: ./from-settings.ts). */
 export interface PortalOptions {
   /** GATEHOUSE_PUBLIC_URL: where browsers reach the API. The OIDC redirect URI is `<publicUrl>/auth/callback`. */
   publicUrl: string;
