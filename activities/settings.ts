@@ -72,6 +72,8 @@ const baseSchema = z
     /** Requests per minute one caller (token, person or Okta client) may make to /v1; 0 turns the limit off. */
     GATEHOUSE_RATE_LIMIT: z.coerce.number().int().min(0).default(600),
     GATEHOUSE_PUBLIC_URL: optionalUrl,
+    /** Signs the portal's session cookies (api/portal/session.ts); required by the API outside dev mode when the portal is on. */
+    GATEHOUSE_SESSION_SECRET: optional.pipe(z.string().min(32, 'at least 32 random characters (openssl rand -base64 48)').optional()),
     GATEHOUSE_POLICY: z.string().default('config/policy.yaml'),
     /** Tests run isolated workers on their own queue; production keeps the default. */
     GATEHOUSE_TASK_QUEUE: z.string().default('gatehouse'),

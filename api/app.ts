@@ -20,6 +20,7 @@ import { createPeople } from './people';
 import { errorMiddleware, HttpError, notFoundRoute, sendError } from './errors';
 import { createHttpMetrics } from './metrics';
 import { openApiDocument } from './openapi';
+import { portalRouter, type PortalOptions } from './portal';
 import { auditRouter, type AuditReader } from './routes/audit';
 import { healthRouter } from './routes/health';
 import { requestsRouter } from './routes/requests';
@@ -55,6 +56,8 @@ export interface ApiDeps {
   pageTokenKey?: Buffer;
   /** The audit store (GET /v1/audit, request trails, readiness); without it those answer 503 / omit it. */
   audit?: AuditReader;
+  /** The self-service portal (SPEC §13): on when Okta sign-in is configured. */
+  portal?: PortalOptions;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -136,6 +139,10 @@ export function createApp(deps: ApiDeps): express.Application {
   v1.use('/standing-members', standingMembersRouter(deps, people));
   v1.use(notFoundRoute);
   app.use('/v1', v1);
+
+  if (deps.portal) {
+    app.use(portalRouter(deps.portal, { service, people, policy: deps.policy, okta: deps.okta, audit: deps.audit, links: { webUiUrl: deps.webUiUrl, namespace: deps.namespace }, logger: deps.logger }));
+  }
 
   app.use(notFoundRoute);
   app.use(errorMiddleware);

@@ -12,6 +12,7 @@ import { describeAuditStore, openAuditStore } from '../activities/audit/store';
 import { createApp } from './app';
 import { createOktaTokenVerifier } from './identity/okta-token';
 import { buildOktaPort } from './deps';
+import { portalFromSettings } from './portal/from-settings';
 import { mountSlack, SLACK_EVENTS_PATH } from './slack';
 
 function loadOrExit<T>(load: () => T, known: new (...args: never[]) => Error): T {
@@ -47,6 +48,12 @@ async function main(): Promise<void> {
   // The same reloading source as the worker: an edit applies to new requests in both processes.
   const policy = loadOrExit(() => watchPolicy(settings.GATEHOUSE_POLICY, logger), PolicyError);
   const okta = buildOktaPort(settings);
+  const portal = portalFromSettings(settings);
+  if (portal.problems.length) {
+    console.error(`Invalid configuration (see .env.example):\n${portal.problems.map((p) => `  - ${p}`).join('\n')}`);
+    process.exit(1);
+  }
+  if (portal.ephemeralSecret) logger.warn('no GATEHOUSE_SESSION_SECRET: portal sessions end with this process (dev mode only)');
   // The audit store, read-only (SQLite under .data/ or PostgreSQL, DATABASE_URL): the worker migrates
   // and writes it; the API only reads, so it may run on a read-only database role. Until the worker
   // has migrated it, /readyz and /v1/audit answer 503.
@@ -76,6 +83,7 @@ async function main(): Promise<void> {
     namespace: settings.TEMPORAL_NAMESPACE,
     logger,
     audit,
+    ...(portal.options ? { portal: portal.options } : {}),
     // Slack approvals, /access and the DM buttons, when the Slack app is configured.
     ...(settings.SLACK_BOT_TOKEN && settings.SLACK_SIGNING_SECRET
       ? {
@@ -104,6 +112,7 @@ async function main(): Promise<void> {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : settings.PORT;
     logger.info({ url: `http://127.0.0.1:${port}`, temporal: settings.TEMPORAL_ADDRESS, namespace: settings.TEMPORAL_NAMESPACE }, 'Gatehouse API listening');
+    if (portal.options) logger.info({ url: portal.options.publicUrl, issuer: portal.options.issuer }, 'self-service portal (sign in with Okta)');
   });
 
   // Requests Node's HTTP parser refuses before Express sees them (headers over 16 KB, garbage)

@@ -84,7 +84,14 @@ async function main() {
   const apiUrl = `http://127.0.0.1:${port}`;
   const { tokens, token } = devToken(settings);
   // Dev mode is the one place emulators, fakes, the dev token and dev secrets are allowed (issue 9).
-  const env: NodeJS.ProcessEnv = { GATEHOUSE_DEV_MODE: '1', GATEHOUSE_API_TOKENS: tokens, GATEHOUSE_PUBLIC_URL: settings.GATEHOUSE_PUBLIC_URL ?? apiUrl };
+  const publicUrl = settings.GATEHOUSE_PUBLIC_URL ?? apiUrl;
+  const env: NodeJS.ProcessEnv = {
+    GATEHOUSE_DEV_MODE: '1',
+    GATEHOUSE_API_TOKENS: tokens,
+    GATEHOUSE_PUBLIC_URL: publicUrl,
+    // Kept in .data/, so portal sessions survive a restart of dev mode.
+    GATEHOUSE_SESSION_SECRET: settings.GATEHOUSE_SESSION_SECRET ?? devSecret('session-secret'),
+  };
 
   // 1. Temporal: the dev server unless TEMPORAL_ADDRESS points elsewhere or one already answers.
   const address = settings.TEMPORAL_ADDRESS;
@@ -129,6 +136,9 @@ async function main() {
     '',
     'Gatehouse is running (Ctrl-C stops everything):',
     `  API            ${apiUrl}   token: ${token}`,
+    ...(env.OKTA_OIDC_CLIENT_ID ?? settings.OKTA_OIDC_CLIENT_ID
+      ? [`  Portal         ${publicUrl.replace(/\/+$/, '')}/   sign in as a demo user (${emulate.includes('okta') ? 'the Okta emulator lists them: alice asks, bob and carol approve' : 'with Okta'})`]
+      : []),
     `  Temporal UI    ${settings.TEMPORAL_UI_URL}`,
     ...(emulate.includes('okta') ? ['  Okta emulator  http://127.0.0.1:4010/_emulator/state'] : []),
     ...(emulate.includes('slack') ? ['  Slack emulator http://127.0.0.1:4020/   (messages and buttons)'] : []),

@@ -1,3 +1,4 @@
+import { portalFromSettings } from '../../api/portal/from-settings';
 import { configuredSystems, loadSettings, settingsSchema, SettingsError, validateSettings } from '../../activities/settings';
 
 describe('settings', () => {
@@ -108,5 +109,17 @@ describe('settings', () => {
     expect(s).toMatchObject({ OKTA_OIDC_ISSUER: 'https://acme.okta.com/oauth2/default', OKTA_OIDC_CLIENT_ID: '0oa_portal', OKTA_OIDC_CLIENT_SECRET: 'secret' });
     expect(s.OKTA_OIDC_AUDIENCE).toBeUndefined();
     expect(validateSettings({ OKTA_OIDC_ISSUER: 'not a url' }).ok).toBe(false);
+  });
+
+  it('takes a portal session secret of 32+ characters; the API decides when the portal needs one', () => {
+    const short = validateSettings({ GATEHOUSE_SESSION_SECRET: 'too-short' });
+    if (short.ok) throw new Error('expected a problem');
+    expect(short.problems.map((p) => p.path)).toEqual(['GATEHOUSE_SESSION_SECRET']);
+    expect(validateSettings({ GATEHOUSE_SESSION_SECRET: 'x'.repeat(32) }).ok).toBe(true);
+    const portal = (env: Record<string, string>) => portalFromSettings(settingsSchema.parse({ OKTA_OIDC_ISSUER: 'https://acme.okta.com/oauth2/default', OKTA_OIDC_CLIENT_ID: '0oa_portal', OKTA_OIDC_CLIENT_SECRET: 'secret', ...env }));
+    expect(portal({}).problems).toEqual([expect.stringMatching(/^GATEHOUSE_SESSION_SECRET: required with the portal/)]);
+    expect(portal({ GATEHOUSE_DEV_MODE: '1' })).toMatchObject({ problems: [], ephemeralSecret: true, options: { publicUrl: 'http://127.0.0.1:3000' } });
+    expect(portal({ NODE_ENV: 'production', GATEHOUSE_SESSION_SECRET: 'x'.repeat(32) }).problems).toEqual([expect.stringMatching(/^GATEHOUSE_PUBLIC_URL: required/)]);
+    expect(portalFromSettings(settingsSchema.parse({ OKTA_OIDC_ISSUER: 'https://acme.okta.com/oauth2/default' }))).toEqual({ problems: [] });
   });
 });

@@ -35,3 +35,12 @@ it('the API without any token exits 1 outside dev mode', async () => {
   expect(code).toBe(1);
   expect(child.output.join('\n')).toMatch(/GATEHOUSE_API_TOKENS: required/);
 });
+
+it('the API with the portal on but no session secret (or client secret) exits 1 outside dev mode', async () => {
+  const child = startProcess('api/main.ts', processEnv(fakeEmulators, { OKTA_OIDC_ISSUER: 'http://127.0.0.1:9/oauth2/default', OKTA_OIDC_CLIENT_ID: '0oa_portal' }));
+  const code = await waitFor(() => child.child.exitCode, 'the API to exit', 60_000, 100);
+  expect(code).toBe(1);
+  const out = child.output.join('\n');
+  expect(out).toMatch(/GATEHOUSE_SESSION_SECRET: required with the portal/);
+  expect(out).toMatch(/OKTA_OIDC_CLIENT_SECRET: required/);
+});
