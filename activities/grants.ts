@@ -98,40 +98,36 @@ export function createGrantActivities(deps: { okta: OktaPort; ledger: LedgerPort
     /** Opens the lease (with the `granted` event), then adds the membership. */
     async grantOktaMembership(input: GrantInput): Promise<GrantResult> {
       const existing = await ledger.lease(input.requestId);
-      let drift = false;
       const standing = !!(await ledger.standingRecord(input.userId, input.groupId));
-      if (!existing) {
-        // Checked before our own add, and only on the first attempt: a retry finds the lease and
-        // never takes its own earlier add for someone else's membership.
-        const wasMember = await okta.isGroupMember(input.groupId, input.userId);
-        beat();
-        drift = wasMember && !standing && !(await explainedBy(ledger, input.userId, input.groupId, input.requestId));
-        const granted = { ...input.granted, details: { ...input.granted.details, standingMember: standing, wasMember, groupId: input.groupId } };
-        const events: AuditEvent[] = [granted];
-        if (drift) {
-          events.push({
-            id: input.driftEventId,
-            requestId: input.requestId,
-            seq: 0,
-            type: 'drift_detected',
-            actor: 'gatehouse',
-            resource: input.resource,
-            at: input.granted.at,
-            details: { groupId: input.groupId, userId: input.userId, login: input.login, found: 'in the group at grant time without a lease or a standing record', action: 'removed when the grant ends' },
-          });
-        }
-        await ledger.openLease(
-          { requestId: input.requestId, userId: input.userId, groupId: input.groupId, login: input.login, resource: input.resource, workflowId: input.workflowId, startedAt: input.granted.at, wasMember },
-          events,
-        );
-        events.forEach((e) => deps.onAudit?.(e));
-      } else {
-        drift = existing.wasMember && !standing && !(await explainedBy(ledger, input.userId, input.groupId, input.requestId));
+      // Checked before our own add, and only the first time: a retry (or a reset's new run) finds
+      // the lease and never takes its own earlier add for someone else's membership.
+      const wasMember = existing ? existing.wasMember : await okta.isGroupMember(input.groupId, input.userId);
+      beat();
+      const drift = !existing && wasMember && !standing && !(await explainedBy(ledger, input.userId, input.groupId, input.requestId));
+      const granted = { ...input.granted, details: { ...input.granted.details, standingMember: standing, wasMember, groupId: input.groupId } };
+      const events: AuditEvent[] = [granted];
+      if (drift) {
+        events.push({
+          id: input.driftEventId,
+          requestId: input.requestId,
+          seq: 0,
+          type: 'drift_detected',
+          actor: 'gatehouse',
+          resource: input.resource,
+          at: input.granted.at,
+          details: { groupId: input.groupId, userId: input.userId, login: input.login, found: 'in the group at grant time without a lease or a standing record', action: 'removed when the grant ends' },
+        });
       }
+      // Idempotent: the lease (re-opened if a reset run grants again) and the events, once each.
+      await ledger.openLease(
+        { requestId: input.requestId, userId: input.userId, groupId: input.groupId, login: input.login, resource: input.resource, workflowId: input.workflowId, startedAt: input.granted.at, wasMember },
+        events,
+      );
+      if (!existing) events.forEach((e) => deps.onAudit?.(e));
       beat();
       await okta.addUserToGroup(input.groupId, input.userId);
       log.info('added user to Okta group', { groupId: input.groupId, userId: input.userId, standing, drift });
-      return { standing, drift, completedAt: new Date().toISOString(), uncertain: attempt() > 1 || !!input.afterLocalAttempts };
+      return { standing, drift: drift || (!!existing && existing.wasMember && !standing), completedAt: new Date().toISOString(), uncertain: attempt() > 1 || !!input.afterLocalAttempts };
     },
 
     /** Ends the lease (with the `expired`/`revoked` event), then removes the membership unless explained. */

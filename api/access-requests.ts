@@ -11,13 +11,22 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { monotonicFactory } from 'ulid';
 import { accessRequestWorkflowId, requestIdFromWorkflowId, SA } from '../workflows/constants';
 import { KIND, requestQuery } from '../workflows/shared/visibility';
-import { Rejection } from '../workflows/access-request/errors';
+import { Rejection, type RejectionReason } from '../workflows/access-request/errors';
 import { statusQuery } from '../workflows/access-request/messages';
 import { startDetails, summaryLine } from '../workflows/access-request/wording';
-import { approveAutomatically, initialState } from '../workflows/access-request/state';
+import { approveAutomatically, checkCancel, checkDecision, checkExtend, checkRevoke, initialState } from '../workflows/access-request/state';
 import { OPEN_STATUSES, REQUEST_STATUSES, type AccessRequestInput, type RequestState, type RequestStatus } from '../workflows/access-request/types';
 import type { accessRequestWorkflow } from '../workflows/access-request/workflow';
-import { HttpError, rejectionOf } from './errors';
+import { HttpError, rejectionError, rejectionOf } from './errors';
+
+/** The validators of the workflow's Updates, by Update name, for a request whose workflow has closed. */
+const CHECKS: Record<string, (state: RequestState, arg: never) => RejectionReason | null> = {
+  approve: checkDecision,
+  deny: checkDecision,
+  extend: checkExtend,
+  revoke: checkRevoke,
+  cancel: checkCancel,
+};
 
 /** A ULID, or the id derived from an idempotency key (IK + 26 Crockford characters). */
 export const REQUEST_ID_PATTERN = /^(?:[0-7][0-9A-HJKMNP-TV-Z]{25}|IK[0-9A-HJKMNP-TV-Z]{26})$/;
@@ -203,9 +212,14 @@ export function createRequestService(opts: RequestServiceOptions) {
           continue;
         }
         // An Update to a closed workflow fails as "not found"; the request exists, it is just over.
+        // The workflow's own validator, run on its last state, says why, as the workflow would.
         if (err instanceof WorkflowNotFoundError) {
           const { state, running } = await loadState(requestId);
-          if (!running) throw new HttpError(409, 'conflict', `request is ${state.status}; it can no longer be decided on`, [{ reason: Rejection.WrongState }]);
+          if (!running) {
+            const check = CHECKS[update.name] as ((s: RequestState, a: A) => RejectionReason | null) | undefined;
+            const refusal = check?.(state, arg) ?? { type: Rejection.WrongState, message: `request is ${state.status}; it can no longer be decided on` };
+            throw rejectionError(refusal);
+          }
         }
         throw err;
       }

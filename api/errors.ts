@@ -7,7 +7,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ZodError } from 'zod';
-import { Rejection, type RejectionType } from '../workflows/access-request/errors';
+import { Rejection, type RejectionReason, type RejectionType } from '../workflows/access-request/errors';
 
 export type ErrorCode =
   | 'validation_failed'
@@ -53,6 +53,12 @@ const REJECTION_STATUS: Record<RejectionType, [number, ErrorCode]> = {
   [Rejection.BeyondPolicy]: [422, 'beyond_policy'],
   [Rejection.InvalidInput]: [400, 'validation_failed'],
 };
+
+/** A refusal decided here, by the workflow's own validator, reads exactly as the workflow's would. */
+export function rejectionError(r: RejectionReason): HttpError {
+  const [status, code] = REJECTION_STATUS[r.type];
+  return new HttpError(status, code, r.message, [{ reason: r.type }]);
+}
 
 /** The Rejection type of a refused Update, or undefined when the error is something else. */
 export function rejectionOf(err: unknown): RejectionType | undefined {

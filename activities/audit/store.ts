@@ -360,7 +360,8 @@ export class AuditStore implements AuditPort, LedgerPort {
           ended_at: null,
           end_reason: null,
         })
-        .onConflict((oc) => oc.column('request_id').doNothing())
+        // A lease that ended is open again when its request grants again (a reset workflow's new run).
+        .onConflict((oc) => oc.column('request_id').doUpdateSet({ ended_at: null, end_reason: null }))
         .execute();
       for (const event of events) await appendIn(tx, event);
       return toLease(await tx.selectFrom('grant_leases').selectAll().where('request_id', '=', lease.requestId).executeTakeFirstOrThrow());

@@ -219,7 +219,9 @@ export class FakeAudit implements AuditPort, LedgerPort {
     return this.events.filter((e) => e.requestId === requestId).sort((a, b) => a.at.localeCompare(b.at) || a.seq - b.seq);
   }
   async openLease(lease: NewLease, events: AuditEvent[]) {
-    if (!this.leases.has(lease.requestId)) this.leases.set(lease.requestId, { ...lease, endedAt: null, endReason: null });
+    const existing = this.leases.get(lease.requestId);
+    if (!existing) this.leases.set(lease.requestId, { ...lease, endedAt: null, endReason: null });
+    else Object.assign(existing, { endedAt: null, endReason: null });
     for (const e of events) await this.append(e);
     return { ...this.leases.get(lease.requestId)! };
   }

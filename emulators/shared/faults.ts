@@ -30,6 +30,11 @@ export const faultSettingsSchema = z
         route: z.string().optional(),
       })
       .optional(),
+    /**
+     * For `seconds`, requests on `route` are answered (and applied) only after `ms`: a client that
+     * gave up meanwhile sees a timeout, while the change still lands late — as with a slow vendor.
+     */
+    slow: z.object({ route: z.string(), ms: z.number().int().min(1), seconds: z.number().positive() }).optional(),
   })
   .strict();
 
@@ -46,6 +51,7 @@ interface ActiveFaults {
   errorRate: Array<{ route: string; rate: number }>;
   burst429?: { remaining: number; retryAfterSec: number; route: string };
   outage?: { until: number; status: number; route: string };
+  slow?: { until: number; ms: number; route: string };
 }
 
 export function routeMatches(pattern: string, method: string, path: string): boolean {
@@ -84,6 +90,7 @@ export class FaultInjector {
       const { seconds, status = 503, route = '*' } = settings.outage;
       this.active.outage = { until: Date.now() + seconds * 1000, status, route };
     }
+    if (settings.slow) this.active.slow = { until: Date.now() + settings.slow.seconds * 1000, ms: settings.slow.ms, route: settings.slow.route };
   }
 
   clear(): void {
@@ -93,17 +100,20 @@ export class FaultInjector {
   }
 
   snapshot(): Record<string, unknown> {
-    const { outage, ...rest } = this.active;
+    const { outage, slow, ...rest } = this.active;
     return {
       ...rest,
       outage: outage && outage.until > Date.now() ? { ...outage, until: new Date(outage.until).toISOString() } : undefined,
+      slow: slow && slow.until > Date.now() ? { ...slow, until: new Date(slow.until).toISOString() } : undefined,
       injected: { ...this.injected },
     };
   }
 
   middleware(responders: FaultResponders): RequestHandler {
     return (req: Request, res: Response, next: NextFunction) => {
-      const delay = this.active.latencyMs + Math.random() * this.active.jitterMs;
+      const { slow } = this.active;
+      const slowed = slow && slow.until > Date.now() && routeMatches(slow.route, req.method, req.originalUrl.split('?')[0] ?? '/') ? slow.ms : 0;
+      const delay = this.active.latencyMs + Math.random() * this.active.jitterMs + slowed;
       const decide = () => this.apply(req, res, next, responders);
       if (delay > 0) setTimeout(decide, delay);
       else decide();

@@ -59,6 +59,10 @@ export class ApiClient {
     }
   }
 
+  revoke(id: string, actor: string, idempotencyKey?: string): Promise<RequestView> {
+    return this.call('POST', `/v1/requests/${id}/revoke`, { actor }, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
+  }
+
   get(id: string): Promise<RequestView> {
     return this.call('GET', `/v1/requests/${id}`);
   }

@@ -25,6 +25,8 @@ export const approvalResource = (k: number) => `bench-appr-${k}`;
 export const autoGroup = (k: number) => `00g_bench_auto_${k}`;
 export const approvalGroup = (k: number) => `00g_bench_appr_${k}`;
 export const bareGroup = (k: number) => `00g_bench_bare_${k}`;
+/** A second resource on the auto-approved group: two grants of one person on one Okta group. */
+export const twinResource = (k: number) => `bench-twin-${k}`;
 
 export type Profile = 'zero' | 'realistic';
 
@@ -68,6 +70,8 @@ export interface Stack {
   workers: Child[];
   bare?: { process: Child; taskQueue: string };
   taskQueue: string;
+  /** Where the worker keeps the audit log and the grant ledger (chaos reads the ledger). */
+  auditStore: { databaseUrl?: string; sqlitePath: string };
   /** Starts one more Gatehouse worker process (chaos replaces killed ones). */
   startWorker(): Promise<Child>;
   setProfile(profile: Profile): Promise<void>;
@@ -104,6 +108,11 @@ export function benchPolicy(resources: number): string {
     lines.push(
       `  ${autoResource(k)}:`,
       `    name: Bench auto-approved ${k}`,
+      `    okta: { groupId: ${autoGroup(k)} }`,
+      '    duration: { default: 1m, max: 6h, min: 1s }',
+      '    approval: { auto: true }',
+      `  ${twinResource(k)}:`,
+      `    name: Bench auto-approved ${k}, on the same group`,
       `    okta: { groupId: ${autoGroup(k)} }`,
       '    duration: { default: 1m, max: 6h, min: 1s }',
       '    approval: { auto: true }',
@@ -302,6 +311,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       workers,
       bare,
       taskQueue,
+      auditStore: { databaseUrl: cluster?.auditDatabaseUrl, sqlitePath: join(opts.dataDir, 'audit.sqlite') },
       startWorker,
       faults,
       async setProfile(profile) {

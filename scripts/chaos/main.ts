@@ -23,6 +23,7 @@ async function main(): Promise<void> {
       shards: { type: 'string', default: '4' },
       workers: { type: 'string' },
       apis: { type: 'string' },
+      'no-interference': { type: 'boolean', default: false },
     },
   });
   if (values.cluster) await findClusterBinaries({ log: (l) => console.log(l) });
@@ -39,6 +40,7 @@ async function main(): Promise<void> {
     serverRestart: !values['no-restart'],
     faults: values.faults as 'full' | 'burst' | 'none',
     settleTimeoutS: Number(values.settle),
+    interfere: !values['no-interference'],
     cluster: values.cluster ? { shards: Number(values.shards) } : undefined,
     workers: Number(values.workers ?? (values.cluster ? 3 : 1)),
     apis: Number(values.apis ?? (values.cluster ? 2 : 1)),

@@ -5,6 +5,12 @@
  * process is restarted on the same PostgreSQL, then PostgreSQL itself, and the requests are spread
  * over several APIs. Used by `npm run chaos`, the small run in test/chaos/chaos.test.ts and the
  * cluster run in test/cluster/cluster.test.ts.
+ *
+ * Besides the load, some lifecycles are interfered with (issue 10): revoked right after the grant,
+ * their workflow cancelled, terminated or reset while the grant is in force, or run as two grants
+ * of one person on one Okta group through two resources. The drift sweep runs throughout (its
+ * first run records the baselines: the standing members). Every invariant is judged once the
+ * workflows have closed, and the ledger is checked against Okta at the end.
  */
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +19,11 @@ import { Client, Connection } from '@temporalio/client';
 import { accessRequestWorkflowId } from '../../workflows/constants';
 import { ApiClient, FINAL_STATUSES, HttpFailure, MembershipLog, pool, retrying, sleep, type RequestView } from '../bench/client';
 import { ROOT, type Child } from '../bench/proc';
-import { APPROVER, approvalGroup, approvalResource, autoGroup, autoResource, standingLogin, startStack, userId, userLogin, type Stack } from '../bench/stack';
+import { APPROVER, approvalGroup, approvalResource, autoGroup, autoResource, standingLogin, startStack, twinResource, userId, userLogin, type Stack } from '../bench/stack';
+import Database from 'better-sqlite3';
+import { AuditStore } from '../../activities/audit/store';
+import { reconcileWorkflow } from '../../workflows/reconcile/workflow';
+import { percentiles } from '../bench/client';
 import type { TemporalCluster } from '../cluster/server';
 import { readAuditTrail, type AuditEventRecord } from './audit-source';
 
@@ -40,6 +50,8 @@ export interface ChaosOptions {
   replaceKilled?: boolean;
   gatehouseBundle?: string;
   settleTimeoutS: number;
+  /** Revoke early, cancel, terminate and reset some workflows, and run twin grants (default true). */
+  interfere?: boolean;
   log: (line: string) => void;
 }
 
@@ -62,9 +74,14 @@ export interface ChaosReport {
   workerGapMs: number;
   faults: string[];
   checks: Check[];
+  /** How long the records of a request took to finish after it ended (workflow closed − request ended). */
+  recordsCatchUp: { p50: number; max: number; afterOutages: Record<string, number> };
   ok: boolean;
   elapsedS: number;
 }
+
+/** What is done to a lifecycle besides letting it run: each has its expected end. */
+type Interference = 'none' | 'early-revoke' | 'cancel' | 'terminate' | 'reset' | 'twin';
 
 interface Lifecycle {
   n: number;
@@ -73,21 +90,32 @@ interface Lifecycle {
   resource: string;
   groupId: string;
   standing: boolean;
+  interference: Interference;
   id?: string;
+  /** For `twin`: the second request, on the other resource of the same group. */
+  twinId?: string;
   error?: string;
   view?: RequestView;
+  twinView?: RequestView;
+  /** When the workflow closed (all its records done), from Temporal. */
+  closedAt?: number;
 }
+
+/** The status a lifecycle must end with. */
+const expectedStatus = (lc: Lifecycle): string => (['early-revoke', 'cancel', 'terminate'].includes(lc.interference) ? 'revoked' : 'expired');
 
 const RESOURCES = 4;
 const rand = (lo: number, hi: number) => lo + Math.random() * (hi - lo);
 
-function plan(count: number): Lifecycle[] {
+function plan(count: number, interfere: boolean): Lifecycle[] {
+  const actions: Interference[] = ['cancel', 'terminate', 'reset'];
   return Array.from({ length: count }, (_, n) => {
     // Every 10th lifecycle is asked for by a standing member of the group: it must stay a member.
     // Those rotate over resources and both kinds, so few of them queue behind one another.
     const standing = n % 10 === 5;
     const k = standing ? Math.floor(n / 10) % RESOURCES : n % RESOURCES;
-    const approval = standing ? Math.floor(n / 40) % 2 === 1 : n % 2 === 1;
+    const interference: Interference = !interfere || standing ? 'none' : n % 10 === 6 ? 'early-revoke' : n % 10 === 7 ? 'twin' : n % 10 === 8 ? actions[Math.floor(n / 10) % 3]! : 'none';
+    const approval = interference !== 'none' ? false : standing ? Math.floor(n / 40) % 2 === 1 : n % 2 === 1;
     return {
       n,
       login: standing ? standingLogin(k) : userLogin(n),
@@ -95,6 +123,7 @@ function plan(count: number): Lifecycle[] {
       resource: approval ? approvalResource(k) : autoResource(k),
       groupId: approval ? approvalGroup(k) : autoGroup(k),
       standing,
+      interference,
     };
   });
 }
@@ -105,7 +134,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const runId = `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(3).toString('hex')}`;
   const dataDir = join(ROOT, '.data', 'chaos', runId);
   // Standing lifecycles reuse one user per resource: never two of them open at once on a resource.
-  const lifecycles = plan(opts.lifecycles);
+  const lifecycles = plan(opts.lifecycles, opts.interfere !== false);
   const stack: Stack = await startStack({
     users: opts.lifecycles + 10,
     resources: RESOURCES,
@@ -124,6 +153,16 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   const apis = stack.apis.map((a) => new ApiClient(a.url, stack.api.token));
   const members = new MembershipLog(stack.emulators.okta);
   members.start(100);
+  const connection = await Connection.connect({ address: stack.address });
+  const temporal = new Client({ connection });
+  // The drift sweep: first once, before any grant (it records the baselines: the standing members), then throughout.
+  let sweeps = 0;
+  const sweep = () =>
+    temporal.workflow
+      .execute(reconcileWorkflow, { taskQueue: stack.taskQueue, workflowId: `chaos-reconcile-${runId}-${++sweeps}`, args: [{ reason: 'chaos' }] })
+      .catch((err: unknown) => log(`[chaos] drift sweep failed: ${String(err)}`));
+  await sweep();
+  log('[chaos] first drift sweep done: baselines recorded');
   // A worker that dies on its own (not one chaos killed) is reported with its last words.
   const killed = new Set<Child>();
   let stopping = false;
@@ -139,6 +178,18 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   let postgresDownMs = 0;
   let workerGapMs = 0;
   let loadDone = false;
+  /** When each records outage ended (for the catch-up figures). */
+  const faultWindows: Record<string, number> = {};
+  /** Waits for the grant, then revokes it early, or cancels, terminates or resets its workflow. */
+  const interfere = async (lc: Lifecycle) => {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline && (await api.get(lc.id!).catch(() => undefined))?.status !== 'active') await sleep(200);
+    const handle = temporal.workflow.getHandle(accessRequestWorkflowId(lc.id!));
+    if (lc.interference === 'early-revoke') await retrying(() => api.revoke(lc.id!, lc.login, `${runId}-${lc.n}-revoke`), 120_000);
+    else if (lc.interference === 'cancel') await handle.cancel();
+    else if (lc.interference === 'terminate') await handle.terminate('chaos: terminated while the grant was in force');
+    else if (lc.interference === 'reset') await resetToFirstTask(temporal, accessRequestWorkflowId(lc.id!));
+  };
   try {
     // ---- chaos, in the background
     const chaos: Promise<void>[] = [];
@@ -161,15 +212,32 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         await stack.faults('okta', { errorRate: {} });
       });
       at(0.3, 'Okta: a burst of 25 × 429', () => stack.faults('okta', { burst429: { count: 25, retryAfterSec: 1 } }));
-      at(0.4, 'Jira: 30 s outage (503)', () => stack.faults('jira', { outage: { seconds: 30 } }));
-      at(0.7, 'Slack: 20 s outage (503)', () => stack.faults('slack', { outage: { seconds: 20 } }));
+      at(0.4, 'Jira: 30 s outage (503)', async () => {
+        await stack.faults('jira', { outage: { seconds: 30 } });
+        faultWindows.Jira = Date.now() + 30_000;
+      });
+      at(0.7, 'Slack: 20 s outage (503)', async () => {
+        await stack.faults('slack', { outage: { seconds: 20 } });
+        faultWindows.Slack = Date.now() + 20_000;
+      });
+      at(0.25, 'Okta: group adds answered (and applied) only after 12 s, over the 10 s request timeout (for 20 s)', () =>
+        stack.faults('okta', { slow: { route: 'PUT /api/v1/groups/*', ms: 12_000, seconds: 20 } }),
+      );
+      if (!stack.cluster) at(0.65, 'Audit store: the SQLite file write-locked for 10 s', () => lockSqlite(stack.auditStore.sqlitePath, 10_000));
     } else if (opts.faults === 'burst') {
       at(0.2, 'Okta: 10 % of calls answer 500 (for 10 s)', async () => {
         await stack.faults('okta', { errorRate: { '*': 0.1 } });
         await sleep(10_000);
         await stack.faults('okta', { errorRate: {} });
       });
+      if (!stack.cluster) at(0.5, 'Audit store: the SQLite file write-locked for 6 s', () => lockSqlite(stack.auditStore.sqlitePath, 6000));
     }
+    const sweeper = (async () => {
+      while (!loadDone) {
+        await sleep(15_000);
+        if (!loadDone) await sweep();
+      }
+    })();
     let serverBack = Promise.resolve();
     if (opts.serverRestart && stack.server) {
       at(0.55, `Temporal server: stop and restart on the same ${stack.cluster ? 'PostgreSQL' : 'SQLite file'}`, async () => {
@@ -228,14 +296,19 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         const run = (async () => {
           const grantMs = Math.round(rand(...opts.grantMs));
           try {
-            const view = await retrying(
-              () => apis[lc.n % apis.length]!.create({ requester: lc.login, resource: lc.resource, duration: `${grantMs}ms`, idempotencyKey: `${runId}-${lc.n}` }),
-              240_000,
-              // A standing member's previous request may still be settling (its Jira/Slack records): wait for it.
-              (err) => lc.standing && err.status === 409 && /already has an open request/.test(err.body),
-            );
+            const file = (resource: string, ms: number, key: string) =>
+              retrying(
+                () => apis[lc.n % apis.length]!.create({ requester: lc.login, resource, duration: `${ms}ms`, idempotencyKey: key }),
+                240_000,
+                // A standing member's previous request may still be settling (its Jira/Slack records): wait for it.
+                (err) => lc.standing && err.status === 409 && /already has an open request/.test(err.body),
+              );
+            // Twins: a long grant and a short one of the same person on one group (two resources).
+            const view = await file(lc.resource, lc.interference === 'twin' ? grantMs * 2 : grantMs, `${runId}-${lc.n}`);
             lc.id = view.id;
+            if (lc.interference === 'twin') lc.twinId = (await file(twinResource(lc.n % RESOURCES), grantMs, `${runId}-${lc.n}-twin`)).id;
             started++;
+            if (['early-revoke', 'cancel', 'terminate', 'reset'].includes(lc.interference)) await interfere(lc);
             if (lc.resource.startsWith('bench-appr')) {
               // A request still being resolved answers 409 NotReady (the API waits 5 s for it; a busy cluster takes longer): try again.
               const notReady = (err: HttpFailure) => err.status === 409 && err.body.includes('"NotReady"');
@@ -255,20 +328,30 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     );
     loadDone = true;
     clearInterval(progress);
-    log(`[load] all ${lifecycles.length} requests sent; waiting for the chaos schedule and for every request to end…`);
+    log(`[load] all ${lifecycles.length} requests sent; waiting for the chaos schedule and for every workflow to close…`);
     await killer;
     await Promise.all(chaos);
+    await sweeper;
     await stack.clearFaults();
 
-    // ---- settle: every request reaches a final status
+    // ---- settle: every workflow closes (its records done), then one more sweep closes what dead
+    // workflows left; only then are the invariants judged.
+    const settleBy = Date.now() + opts.settleTimeoutS * 1000;
     await pool(lifecycles.length, 8, async (i) => {
       const lc = lifecycles[i]!;
-      if (!lc.id) return;
-      lc.view = await waitFinal(api, lc.id, opts.settleTimeoutS * 1000).catch(() => undefined);
+      if (lc.id) lc.closedAt = await waitClosed(temporal, lc.id, settleBy);
+      if (lc.twinId) await waitClosed(temporal, lc.twinId, settleBy);
+    });
+    await sweep();
+    await pool(lifecycles.length, 8, async (i) => {
+      const lc = lifecycles[i]!;
+      if (lc.id) lc.view = await waitFinal(api, lc.id, 30_000, true).catch(() => undefined);
+      if (lc.twinId) lc.twinView = await waitFinal(api, lc.twinId, 30_000, true).catch(() => undefined);
     });
     await members.poll();
 
     const checks = await check(stack, members, lifecycles, { serverDownMs: serverDownMs + postgresDownMs, workerGapMs, kills }, join(dataDir, 'audit.ndjson'));
+    checks.push(...(await ledgerChecks(stack, temporal)));
     // Why a request did not end: its workflow's state, read from Temporal before everything stops.
     const stuck = lifecycles.filter((lc) => lc.id && (!lc.view || !FINAL_STATUSES.has(lc.view.status)));
     if (stuck.length) {
@@ -280,6 +363,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       });
     }
     const report: ChaosReport = {
+      recordsCatchUp: catchUp(lifecycles, faultWindows),
       cluster: stack.cluster?.info,
       workers: opts.workers ?? 1,
       apis: stack.apis.length,
@@ -298,6 +382,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     loadDone = true;
     stopping = true;
     members.stop();
+    await connection.close().catch(() => undefined);
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -329,13 +414,111 @@ async function diagnose(address: string, ids: string[]): Promise<Map<string, str
   return out;
 }
 
-async function waitFinal(api: ApiClient, id: string, timeoutMs: number): Promise<RequestView> {
+/** Waits until the request's workflow (its latest run) has closed; returns when, or undefined at the deadline. */
+async function waitClosed(temporal: Client, id: string, deadline: number): Promise<number | undefined> {
+  const handle = temporal.workflow.getHandle(accessRequestWorkflowId(id));
+  while (Date.now() < deadline) {
+    try {
+      const desc = await handle.describe();
+      if (desc.status.name !== 'RUNNING') return desc.closeTime?.getTime() ?? Date.now();
+    } catch {
+      // the server may be restarting
+    }
+    await sleep(1000);
+  }
+  return undefined;
+}
+
+/** Resets a workflow to its first workflow task: a new run replays it from the start (an operator's reset). */
+async function resetToFirstTask(temporal: Client, workflowId: string): Promise<void> {
+  const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
+  const firstTask = history.events?.find((e) => e.workflowTaskCompletedEventAttributes)?.eventId;
+  const desc = await temporal.workflow.getHandle(workflowId).describe();
+  await temporal.workflowService.resetWorkflowExecution({
+    namespace: temporal.options.namespace,
+    workflowExecution: { workflowId, runId: desc.runId },
+    reason: 'chaos: reset while the grant was in force',
+    workflowTaskFinishEventId: firstTask,
+    requestId: `${workflowId}-reset`,
+  });
+}
+
+/** Holds SQLite's write lock on the audit store for `ms`: every write meanwhile waits, then fails and is retried. */
+async function lockSqlite(file: string, ms: number): Promise<void> {
+  const db = new Database(file, { timeout: 10_000 });
+  try {
+    db.prepare('BEGIN EXCLUSIVE').run();
+    await sleep(ms);
+    db.prepare('ROLLBACK').run();
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The ledger against Okta once everything has closed (issue 10): nobody is in a managed group
+ * without an open lease or a standing record; no lease is open for a workflow that has closed;
+ * every standing record says where it comes from.
+ */
+async function ledgerChecks(stack: Stack, temporal: Client): Promise<Check[]> {
+  const unexplained: Check = { name: 'nobody is in a managed group without an open lease or a standing record', checked: 0, violations: [] };
+  const dangling: Check = { name: 'no lease is open for a closed workflow', checked: 0, violations: [] };
+  const sourced: Check = { name: 'every standing record has a source', checked: 0, violations: [] };
+  const store = new AuditStore({ ...stack.auditStore, readOnly: true });
+  try {
+    const oktaState = (await (await fetch(`${stack.emulators.okta}/_emulator/state`)).json()) as { groups: Array<{ id: string; members: string[] }> };
+    const open = await store.openLeases();
+    const standing = await store.standingRecords();
+    const managed = oktaState.groups.filter((g) => g.id.startsWith('00g_bench_auto_') || g.id.startsWith('00g_bench_appr_'));
+    for (const group of managed) {
+      for (const userId of group.members) {
+        unexplained.checked++;
+        const explained = open.some((l) => l.userId === userId && l.groupId === group.id) || standing.some((r) => r.userId === userId && r.groupId === group.id);
+        if (!explained) unexplained.violations.push(`${userId} is in ${group.id} with no open lease and no standing record`);
+      }
+    }
+    for (const lease of open) {
+      dangling.checked++;
+      const status = (await temporal.workflow.getHandle(lease.workflowId).describe().catch(() => undefined))?.status.name;
+      if (status !== 'RUNNING') dangling.violations.push(`request ${lease.requestId} (${lease.login} in ${lease.groupId}): lease open, workflow ${status ?? 'gone'}`);
+    }
+    for (const record of standing) {
+      sourced.checked++;
+      if (record.source !== 'baseline' && record.source !== 'allowlist') sourced.violations.push(`${record.login} in ${record.groupId}: source ${String(record.source)}`);
+    }
+    // Nothing open at all is also fine: say what was looked at.
+    if (dangling.checked === 0) dangling.note = 'no lease open at the end';
+  } finally {
+    await store.close();
+  }
+  return [unexplained, dangling, sourced];
+}
+
+/** Records catch-up: workflow closed − request ended, over every request, and after each records outage. */
+function catchUp(lifecycles: Lifecycle[], outagesEnded: Record<string, number>): ChaosReport['recordsCatchUp'] {
+  const lags: number[] = [];
+  for (const lc of lifecycles) {
+    const ended = lc.view?.endedAt ? Date.parse(String(lc.view.endedAt)) : undefined;
+    if (lc.closedAt && ended) lags.push(Math.max(0, lc.closedAt - ended));
+  }
+  const afterOutages: Record<string, number> = {};
+  for (const [system, endedAt] of Object.entries(outagesEnded)) {
+    const closedAfter = lifecycles.filter((lc) => lc.closedAt && lc.closedAt > endedAt && lc.view?.endedAt && Date.parse(String(lc.view.endedAt)) < endedAt).map((lc) => lc.closedAt! - endedAt);
+    afterOutages[system] = closedAfter.length ? Math.max(...closedAfter) : 0;
+  }
+  const p = percentiles(lags);
+  return { p50: p.p50, max: p.max, afterOutages };
+}
+
+/** Waits for a final status. A workflow that is closed (terminated, reset away) is answered from
+ * visibility and the ledger and stays `partial` for good: after settling, that is accepted. */
+async function waitFinal(api: ApiClient, id: string, timeoutMs: number, acceptPartial = false): Promise<RequestView> {
   const deadline = Date.now() + timeoutMs;
   let last: RequestView | undefined;
   while (Date.now() < deadline) {
     try {
       last = await api.get(id);
-      if (FINAL_STATUSES.has(last.status) && !last.partial) return last;
+      if (FINAL_STATUSES.has(last.status) && (acceptPartial || !last.partial)) return last;
     } catch {
       // the server or API may be restarting
     }
@@ -356,7 +539,10 @@ async function check(
   const final = c('every request reached a final status');
   // Activity start-to-close (30 s) and the sticky queue timeout (10 s) after a kill, plus retry back-off.
   const allowanceMs = chaos.serverDownMs + chaos.workerGapMs + (chaos.kills > 0 ? 45_000 : 0) + 15_000;
-  const removed = c('every granted membership was removed in time', `allowed: expiresAt + ${Math.round(allowanceMs / 1000)} s = server (and database) down + worker gaps + 45 s after any kill (activity and sticky-queue timeouts) + 15 s`);
+  const removed = c(
+    'every granted membership was removed in time, and not while another grant held it',
+    `allowed: the end of the grant + ${Math.round(allowanceMs / 1000)} s = server (and database) down + worker gaps + 45 s after any kill (activity and sticky-queue timeouts) + 15 s; a terminated workflow's grant: by the next drift sweep`,
+  );
   const once = c('no request was granted twice');
   const standing = c('no standing member was removed');
   const audit = c('every audit trail is complete and duplicate-free');
@@ -379,8 +565,10 @@ async function check(
     }
     final.checked++;
     const view = lc.view;
+    if (!lc.closedAt) final.violations.push(`${name}: the workflow did not close`);
     if (!view || !FINAL_STATUSES.has(view.status)) final.violations.push(`${name}: status ${view?.status ?? 'unknown'}`);
-    else if (view.status !== 'expired') final.violations.push(`${name}: ended ${view.status} (${String(view.endReason ?? '')})`);
+    else if (view.status !== expectedStatus(lc)) final.violations.push(`${name}: ended ${view.status}, expected ${expectedStatus(lc)} (${String(view.endReason ?? '')})`);
+    if (lc.twinId && lc.twinView?.status !== 'expired') final.violations.push(`${name}: its twin ${lc.twinId} ended ${lc.twinView?.status ?? 'unknown'}`);
 
     const events = members.forPair(lc.groupId, lc.userId);
     if (lc.standing) {
@@ -394,12 +582,18 @@ async function check(
       removed.checked++;
       if (groupMembers.get(lc.groupId)?.has(lc.userId)) removed.violations.push(`${name}: still a member of ${lc.groupId}`);
       const removal = events.filter((e) => e.op === 'remove' && e.changed).at(-1);
-      const expiresAt = view?.expiresAt ? Date.parse(view.expiresAt) : undefined;
+      // A grant ends at its expiry, or (revoked) when it ended; a terminated one waits for the sweep.
+      const endsAt = lc.interference === 'terminate' ? undefined : view?.status === 'revoked' && view.endedAt ? Date.parse(String(view.endedAt)) : view?.expiresAt ? Date.parse(view.expiresAt) : undefined;
       if (adds.length > 0 && !removal) removed.violations.push(`${name}: never removed`);
-      if (removal && expiresAt) {
-        const late = removal.at - expiresAt;
+      if (removal && endsAt) {
+        const late = removal.at - endsAt;
         maxLateMs = Math.max(maxLateMs, late);
-        if (late > allowanceMs) removed.violations.push(`${name}: removed ${late} ms after expiresAt`);
+        if (late > allowanceMs) removed.violations.push(`${name}: removed ${late} ms after the grant ended`);
+      }
+      // Two grants on one group: the membership stays until the later one ends.
+      if (lc.twinId && view?.grantedAt && view.expiresAt) {
+        const early = events.find((e) => e.op === 'remove' && e.changed && e.at > Date.parse(String(view.grantedAt)) + 500 && e.at < Date.parse(view.expiresAt!) - 500);
+        if (early) removed.violations.push(`${name}: removed ${Date.parse(view.expiresAt!) - early.at} ms before its grant ended (its twin ended first)`);
       }
     }
 
@@ -416,6 +610,7 @@ async function check(
     jira.checked++;
     const tickets = ticketsByLabel.get(`gatehouse-${lc.id.toLowerCase()}`) ?? [];
     if (tickets.length !== 1) jira.violations.push(`${name}: ${tickets.length} Jira tickets (${tickets.join(', ')})`);
+    if (lc.twinId && (ticketsByLabel.get(`gatehouse-${lc.twinId.toLowerCase()}`) ?? []).length !== 1) jira.violations.push(`${name}: its twin has no single Jira ticket`);
   }
   removed.note += `; latest removal ${maxLateMs} ms after expiresAt`;
   audit.note = `read through ${auditFrom === 'api' ? 'GET /v1/audit' : 'the NDJSON audit file'}`;
@@ -423,16 +618,20 @@ async function check(
 }
 
 /**
- * A trail is complete when the workflow's own events (seq 1..n) have no gaps or repeats, start
- * `requested` and end with the final status. Events with seq 0 are side records written outside
- * the workflow's numbering (`external_call_retried` from the worker's activity interceptor): they
- * are checked for duplicate ids only.
+ * A trail is complete when the workflow's own events (seq 1..n, of its latest run: a reset starts
+ * a new run, numbered again) have no gaps or repeats, start `requested` and end with the final
+ * status. Events with seq 0 are side records written outside the workflow's numbering
+ * (`external_call_retried`, `drift_detected`, the drift sweep's `revoked` for a dead workflow):
+ * they are checked for duplicate ids, and the sweep's `revoked` may end the trail.
  */
 export function auditProblem(events: AuditEventRecord[], status: string | undefined): string | null {
   if (events.length === 0) return 'no audit events';
   const ids = new Set(events.map((e) => e.id));
   if (ids.size !== events.length) return `${events.length - ids.size} duplicate event ids`;
-  const numbered = events.filter((e) => e.seq > 0);
+  const runOf = (e: AuditEventRecord) => e.id.split(':')[1] ?? '';
+  const lastNumbered = [...events].filter((e) => e.seq > 0).sort((a, b) => a.at.localeCompare(b.at) || a.seq - b.seq).at(-1);
+  const numbered = events.filter((e) => e.seq > 0 && (!lastNumbered || runOf(e) === runOf(lastNumbered)));
+  const sweptAway = events.some((e) => e.seq === 0 && e.type === 'revoked' && e.actor === 'system:reconcile');
   const seqs = numbered.map((e) => e.seq).sort((a, b) => a - b);
   const describe = () => [...numbered].sort((a, b) => a.seq - b.seq).map((e) => `${e.seq}:${e.type}`).join(',');
   if (new Set(seqs).size !== seqs.length) return `a seq appears twice (${describe()})`;
@@ -440,7 +639,7 @@ export function auditProblem(events: AuditEventRecord[], status: string | undefi
   const ordered = [...numbered].sort((a, b) => a.seq - b.seq);
   const types = ordered.map((e) => e.type);
   if (types[0] !== 'requested') return `starts with ${types[0]}`;
-  if (status && FINAL_STATUSES.has(status) && types.at(-1) !== status) return `ends with ${types.at(-1)}, not ${status} (${types.join(',')})`;
+  if (status && FINAL_STATUSES.has(status) && types.at(-1) !== status && !(sweptAway && status === 'revoked')) return `ends with ${types.at(-1)}, not ${status} (${types.join(',')})`;
   if (status === 'expired' && !types.includes('granted')) return `no granted event (${types.join(',')})`;
   return null;
 }
@@ -453,6 +652,9 @@ export function formatReport(r: ChaosReport): string {
     `On ${where}, ${r.workers} worker process(es) and ${r.apis} API process(es).`,
     `Chaos run: ${r.lifecycles} lifecycles in ${r.elapsedS} s; ${r.kills} worker SIGKILLs (worker gaps ${Math.round(r.workerGapMs / 1000)} s); Temporal server down ${Math.round(r.serverDownMs / 1000)} s${r.postgresDownMs ? `; PostgreSQL down ${Math.round(r.postgresDownMs / 1000)} s` : ''}`,
     `Faults: ${r.faults.length ? r.faults.join('; ') : 'none'}`,
+    `Records catch-up (workflow closed − request ended): p50 ${r.recordsCatchUp.p50} ms, max ${r.recordsCatchUp.max} ms${Object.entries(r.recordsCatchUp.afterOutages)
+      .map(([system, ms]) => `; after the ${system} outage ended: ${ms} ms`)
+      .join('')}`,
     '',
   ];
   for (const check of r.checks) {

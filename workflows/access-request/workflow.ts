@@ -42,6 +42,7 @@ export async function accessRequestWorkflow(input: AccessRequestInput): Promise<
   try {
     if (await request.resolve()) {
       await request.collectApprovals();
+      request.pastApprovals();
       if (request.state.status === 'provisioning') await request.grant();
       if (request.state.status === 'active' || request.state.status === 'revoking') await request.holdUntilExpiry();
     }
@@ -68,6 +69,7 @@ class AccessRequest {
   private grantStarted = false;
   /** The grant activity answered (its attempts are over); otherwise one may still be in flight. */
   private grantDone = false;
+  private hearingDecisions = false;
 
   constructor(private readonly input: AccessRequestInput) {
     this.state = S.initialState(input, Date.now());
@@ -78,17 +80,6 @@ class AccessRequest {
   listen(): void {
     const { state } = this;
     setHandler(statusQuery, () => state);
-    setHandler(approveUpdate, (d) => this.onApprove(d), { validator: (d) => reject(S.checkDecision(state, d)) });
-    setHandler(
-      denyUpdate,
-      (d) => {
-        S.applyDenial(state, d, Date.now());
-        this.rememberKey(d.approver);
-        this.audit('denied', d.approver, { step: state.approvals.at(-1)?.step, via: d.via ?? 'http', reason: d.reason, requestedAt: state.createdAt });
-        return state;
-      },
-      { validator: (d) => reject(S.checkDecision(state, d)) },
-    );
     setHandler(
       cancelUpdate,
       (c) => {
@@ -128,6 +119,28 @@ class AccessRequest {
       else if (outcome === 'revoke_requested') this.audit('revoke_requested', r.actor, { reason: r.reason, via: r.via ?? 'system' });
       else log.info('revoke signal changed nothing', { status: state.status });
     });
+  }
+
+  /**
+   * Approve and deny are heard once the first step is open (or the request is past approvals): a
+   * decision sent with the start waits, buffered by Temporal, so the trail always reads requested,
+   * resolved, step opened, then the decisions.
+   */
+  private listenForDecisions(): void {
+    if (this.hearingDecisions) return;
+    this.hearingDecisions = true;
+    const { state } = this;
+    setHandler(approveUpdate, (d) => this.onApprove(d), { validator: (d) => reject(S.checkDecision(state, d)) });
+    setHandler(
+      denyUpdate,
+      (d) => {
+        S.applyDenial(state, d, Date.now());
+        this.rememberKey(d.approver);
+        this.audit('denied', d.approver, { step: state.approvals.at(-1)?.step, via: d.via ?? 'http', reason: d.reason, requestedAt: state.createdAt });
+        return state;
+      },
+      { validator: (d) => reject(S.checkDecision(state, d)) },
+    );
   }
 
   /** An approval; the last one returns only once the grant is done, so the answer says `active`. */
@@ -176,10 +189,13 @@ class AccessRequest {
     const { state } = this;
     const r = state.resolved!;
     const deadline = Date.now() + r.approvalTimeoutMs;
+    let first = true;
     while (state.status === 'pending_approval') {
       const stepIndex = state.currentStep;
       const opened = Date.now();
       this.askApprovers(stepIndex, false);
+      if (first) this.listenForDecisions();
+      first = false;
       let reminders = 0;
       while (state.status === 'pending_approval' && state.currentStep === stepIndex) {
         this.effects.flush();
@@ -200,6 +216,11 @@ class AccessRequest {
       }
       this.closeStep(stepIndex);
     }
+  }
+
+  /** Past the approvals (auto-approved, or decided): decisions are heard, and refused by state. */
+  pastApprovals(): void {
+    this.listenForDecisions();
   }
 
   /** Opens the lease and adds the membership (a local activity; durable when Okta is slow). */
@@ -327,6 +348,8 @@ class AccessRequest {
   /** The final records, then every batch and handler finished, before the result. */
   async settle(): Promise<RequestState> {
     const { state } = this;
+    // A decision still buffered is answered (refused: the request is past approvals), never left waiting.
+    this.listenForDecisions();
     if (state.resolved) {
       this.effects.record(() => [
         { system: 'jira', op: 'comment', requestId: state.requestId, key: state.jira?.key, text: W.jira.ended(state) },
