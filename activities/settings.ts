@@ -99,16 +99,20 @@ const baseSchema = z
     GATEHOUSE_SECURITY_CHANNEL: z.string().trim().min(1).default('#security-alerts'),
     /** The worker's Prometheus /metrics port (0 = any free port); unset: not served. */
     GATEHOUSE_WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
-    /** Worker tuning (benchmarks): unset keeps the Temporal SDK defaults. */
-    GATEHOUSE_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).optional(),
-    GATEHOUSE_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).optional(),
-    GATEHOUSE_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).optional(),
-    GATEHOUSE_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(1).optional(),
-    GATEHOUSE_ACTIVITY_TASK_POLLERS: z.coerce.number().int().min(1).optional(),
+    /**
+     * Worker tuning, explicit (README "Worker and server tuning"). The cache holds the workflows
+     * that are moving; a grant asleep for hours is evicted and replayed (a few dozen events) when
+     * its timer fires, so the cache, not the number of open grants, bounds the worker's memory.
+     */
+    GATEHOUSE_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).default(1000),
+    GATEHOUSE_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(1).default(40),
+    GATEHOUSE_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).default(100),
+    GATEHOUSE_WORKFLOW_TASK_POLLERS: z.coerce.number().int().min(1).default(10),
+    GATEHOUSE_ACTIVITY_TASK_POLLERS: z.coerce.number().int().min(1).default(10),
     /** How long a draining worker may take before it is stopped by force (ms). */
     GATEHOUSE_WORKER_SHUTDOWN_FORCE_MS: z.coerce.number().int().min(1000).default(30_000),
-    /** Milliseconds; the SDK default is 10 s. */
-    GATEHOUSE_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1).optional(),
+    /** How long a task waits for the worker that has the workflow cached before any worker takes it (ms; SDK default 10 s). */
+    GATEHOUSE_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1).default(5000),
     /** Every this many ms the worker logs a `worker stats` line (RSS, heap, cached workflows); 0 = off. */
     GATEHOUSE_WORKER_STATS_MS: z.coerce.number().int().min(0).default(0),
     OKTA_ORG_URL: optionalUrl,

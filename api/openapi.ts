@@ -4,9 +4,9 @@
  * test/ops/openapi.test.ts checks that every registered /v1 route is described here.
  */
 import { z } from 'zod';
-import { REQUEST_STATUSES } from '../workflows/access-request/types';
 import { auditQuery } from './routes/audit';
 import { approveBody, cancelBody, createRequestBody, denyBody, extendBody, listRequestsQuery, resourcesQuery, revokeBody } from './schemas';
+import { auditEventSchema, requestViewResponseSchema as requestViewSchema } from './views';
 import { addBody as standingAddBody, listQuery as standingListQuery } from './routes/standing-members';
 
 type Schema = z.ZodType;
@@ -20,37 +20,6 @@ const errorSchema = z.object({
     details: z.array(z.unknown()),
   }),
 });
-const auditEventSchema = z.object({
-  id: z.string(),
-  requestId: z.string(),
-  seq: z.number().int().describe('position in the request trail (0: recorded outside the workflow, e.g. a retried external call)'),
-  type: z.string(),
-  actor: z.string(),
-  resource: z.string(),
-  at: z.iso.datetime(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
-const requestViewSchema = z
-  .object({
-    id: z.string(),
-    workflowId: z.string(),
-    status: z.enum(REQUEST_STATUSES),
-    requester: z.string(),
-    resource: z.string(),
-    justification: z.string().nullable(),
-    duration: z.string().nullable(),
-    createdAt: z.string(),
-    approvals: z.array(z.object({ step: z.number(), approver: z.string(), decision: z.enum(['approved', 'denied']), at: z.string(), via: z.string() })),
-    grantedAt: z.string().nullable(),
-    expiresAt: z.string().nullable(),
-    endedAt: z.string().nullable(),
-    endReason: z.string().nullable(),
-    extensions: z.array(z.object({ by: z.string(), at: z.string(), expiresAt: z.string() })),
-    jira: z.object({ key: z.string(), url: z.string() }).nullable(),
-    links: z.object({ webUi: z.string() }),
-    audit: z.array(auditEventSchema).optional().describe('GET /v1/requests/{id} only: the request audit trail, in order'),
-  })
-  .loose();
 const resourceSchema = z.object({ key: z.string(), name: z.string() }).loose();
 const standingRecordSchema = z.object({ userId: z.string(), groupId: z.string(), login: z.string(), source: z.enum(['baseline', 'allowlist']), by: z.string(), at: z.string(), reason: z.string() });
 

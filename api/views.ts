@@ -1,10 +1,13 @@
 /**
  * The request view (SPEC §6): what every /v1/requests route answers, built from the workflow's
- * RequestState. Extra fields beyond the SPEC (durationMs, steps, currentStep…) are additive.
+ * RequestState. Defined once, as a zod schema: `toRequestView` must produce it (the compiler
+ * checks), and `/openapi.json` is generated from it (api/openapi.ts). Fields beyond the SPEC
+ * (durationMs, steps, currentStep…) are additive.
  */
+import { z } from 'zod';
 import { accessRequestWorkflowId } from '../workflows/constants';
 import { formatDuration } from '../workflows/access-request/wording';
-import type { AccessRequestInput, RequestState, RequestStatus } from '../workflows/access-request/types';
+import { REQUEST_STATUSES, type AccessRequestInput, type RequestState, type RequestStatus } from '../workflows/access-request/types';
 
 export interface ViewLinks {
   webUiUrl: string;
@@ -14,7 +17,62 @@ export interface ViewLinks {
 export const webUiLink = (links: ViewLinks, workflowId: string): string =>
   `${links.webUiUrl.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(links.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 
-export function toRequestView(s: RequestState, links: ViewLinks) {
+const at = z.string().describe('ISO 8601 time');
+const channel = z.string().describe('where it came from: http:<token name>, http:okta, slack, portal, system');
+
+export const auditEventSchema = z.object({
+  id: z.string().describe('<requestId>:<runId>:<seq>, or a content hash for events recorded outside a workflow'),
+  requestId: z.string(),
+  seq: z.number().int().describe('position in the request trail (0: recorded outside the workflow, e.g. a retried external call)'),
+  type: z.string(),
+  actor: z.string(),
+  resource: z.string(),
+  at,
+  details: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const requestViewSchema = z.object({
+  id: z.string(),
+  workflowId: z.string(),
+  status: z.enum(REQUEST_STATUSES),
+  requester: z.string().describe('the Okta login of the person who asked'),
+  resource: z.string(),
+  resourceName: z.string().nullable().describe('the policy name of the resource; null before resolution'),
+  justification: z.string().nullable(),
+  duration: z.string().nullable().describe('granted (or asked for, before resolution) duration, e.g. 1h'),
+  durationMs: z.number().int().nullable(),
+  createdAt: at,
+  via: channel,
+  approvals: z.array(
+    z.object({ step: z.number().int().describe('1-based'), approver: z.string(), decision: z.enum(['approved', 'denied']), at, via: channel, comment: z.string().nullable() }),
+  ),
+  currentStep: z.number().int().nullable().describe('the 1-based step collecting approvals while pending_approval; null otherwise'),
+  steps: z.array(z.object({ label: z.string(), approvers: z.array(z.string()), count: z.number().int() })),
+  remindersSent: z.number().int(),
+  standingMember: z.boolean().nullable().describe('the requester holds standing access to the group (a recorded standing membership); nothing was added or removed'),
+  grantedAt: at.nullable(),
+  expiresAt: at.nullable(),
+  revokeRequested: z.object({ by: z.string(), reason: z.string().optional(), at }).nullable().describe('an early end asked for and not yet carried out'),
+  endedAt: at.nullable(),
+  endReason: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  extensions: z.array(z.object({ by: z.string(), at, expiresAt: at, duration: z.string(), durationMs: z.number().int() })),
+  jira: z.object({ key: z.string(), url: z.string() }).nullable(),
+  sideEffectFailures: z.array(z.object({ system: z.string(), action: z.string(), message: z.string(), at })).describe('records (Jira, Slack, mail, audit) given up on; they never block a grant or a revoke'),
+  links: z.object({ webUi: z.string() }),
+});
+export type RequestView = z.infer<typeof requestViewSchema>;
+
+/** What the routes add to the view: GET /v1/requests/{id} carries the trail; a view not from the workflow itself says so. */
+export const requestViewResponseSchema = requestViewSchema.extend({
+  partial: z
+    .literal(true)
+    .optional()
+    .describe('the workflow did not answer (closed beyond retention, terminated, or busy): the view comes from Temporal visibility and the grant ledger'),
+  audit: z.array(auditEventSchema).nullable().optional().describe('GET /v1/requests/{id} only: the request audit trail, in order; null when the audit store is unavailable'),
+});
+
+export function toRequestView(s: RequestState, links: ViewLinks): RequestView {
   const workflowId = accessRequestWorkflowId(s.requestId);
   const durationMs = s.resolved?.durationMs ?? s.requestedDurationMs ?? null;
   return {
@@ -46,7 +104,6 @@ export function toRequestView(s: RequestState, links: ViewLinks) {
     links: { webUi: webUiLink(links, workflowId) },
   };
 }
-export type RequestView = ReturnType<typeof toRequestView>;
 
 /** The state a request has before its workflow answered a query: what the API itself knows. */
 export function stateFromInput(input: AccessRequestInput, status: RequestStatus = 'pending_approval'): RequestState {

@@ -68,6 +68,12 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${SA_TYPE[key.type]}`);
+  // One process, so one task-queue partition: a task never waits for a poller on another
+  // partition. Eager activity execution: an activity scheduled by a workflow task completion goes
+  // straight back to the worker that completed it, without a matching round trip.
+  for (const setting of ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1', 'system.enableActivityEagerExecution=true']) {
+    args.push('--dynamic-config-value', setting);
+  }
   if (opts.fastTimers) args.push('--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"');
 
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });

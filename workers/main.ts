@@ -67,16 +67,16 @@ async function main(): Promise<number> {
   }
 }
 
-/** Optional worker tuning from the environment (benchmarks); unset options keep the SDK defaults. */
+/** Worker tuning: every value explicit, from the settings (defaults and reasons in README "Worker and server tuning"). */
 function tuning(s: Settings): Partial<WorkerOptions> {
-  const options: Partial<WorkerOptions> = {};
-  if (s.GATEHOUSE_MAX_CACHED_WORKFLOWS !== undefined) options.maxCachedWorkflows = s.GATEHOUSE_MAX_CACHED_WORKFLOWS;
-  if (s.GATEHOUSE_MAX_CONCURRENT_WORKFLOW_TASKS !== undefined) options.maxConcurrentWorkflowTaskExecutions = s.GATEHOUSE_MAX_CONCURRENT_WORKFLOW_TASKS;
-  if (s.GATEHOUSE_MAX_CONCURRENT_ACTIVITIES !== undefined) options.maxConcurrentActivityTaskExecutions = s.GATEHOUSE_MAX_CONCURRENT_ACTIVITIES;
-  if (s.GATEHOUSE_WORKFLOW_TASK_POLLERS !== undefined) options.maxConcurrentWorkflowTaskPolls = s.GATEHOUSE_WORKFLOW_TASK_POLLERS;
-  if (s.GATEHOUSE_ACTIVITY_TASK_POLLERS !== undefined) options.maxConcurrentActivityTaskPolls = s.GATEHOUSE_ACTIVITY_TASK_POLLERS;
-  if (s.GATEHOUSE_STICKY_TIMEOUT_MS !== undefined) options.stickyQueueScheduleToStartTimeout = s.GATEHOUSE_STICKY_TIMEOUT_MS;
-  return options;
+  return {
+    maxCachedWorkflows: s.GATEHOUSE_MAX_CACHED_WORKFLOWS,
+    maxConcurrentWorkflowTaskExecutions: s.GATEHOUSE_MAX_CONCURRENT_WORKFLOW_TASKS,
+    maxConcurrentActivityTaskExecutions: s.GATEHOUSE_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskPolls: s.GATEHOUSE_WORKFLOW_TASK_POLLERS,
+    maxConcurrentActivityTaskPolls: s.GATEHOUSE_ACTIVITY_TASK_POLLERS,
+    stickyQueueScheduleToStartTimeout: s.GATEHOUSE_STICKY_TIMEOUT_MS,
+  };
 }
 
 /** One `worker stats` log line: process memory (RSS covers the workflow isolates' heaps too) and the worker's own counters. */

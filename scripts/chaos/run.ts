@@ -317,7 +317,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
                 if (!(err instanceof HttpFailure && err.status === 409)) throw err;
               });
             }
-            if (lc.standing) await waitFinal(api, view.id, 240_000);
+            // A terminated request stays `partial` (answered from visibility and the ledger): final is final.
+            if (lc.standing) await waitFinal(api, view.id, 240_000, true);
           } catch (err) {
             lc.error = String(err);
             log(`[load] lifecycle ${lc.n}: ${lc.error}`);

@@ -4,6 +4,10 @@
  */
 import { WEB_UI, startApi, TICKET, type ApiHarness } from './harness';
 import { waitFor } from '../helpers/wait';
+import { requestViewResponseSchema } from '../../api/views';
+
+/** Every answer is exactly the one request view schema /openapi.json documents: no field missing, none extra. */
+const asDocumented = (body: unknown) => expect(() => requestViewResponseSchema.strict().parse(body)).not.toThrow();
 
 let api: ApiHarness;
 beforeAll(async () => {
@@ -33,6 +37,7 @@ describe('create', () => {
   it('answers 201 with the request view', async () => {
     const res = await api.create(prodRequest({ duration: '2h' }));
     expect(res.status).toBe(201);
+    asDocumented(res.body);
     const v = res.body;
     expect(v.id).toMatch(/^[0-7][0-9A-HJKMNP-TV-Z]{25}$/);
     expect(v).toMatchObject({
@@ -121,6 +126,8 @@ describe('decisions', () => {
 
     const afterCarol = await api.post(`/v1/requests/${id}/approve`, { approver: 'carol@example.com' });
     expect(afterCarol.status).toBe(200);
+    asDocumented(afterBob.body);
+    asDocumented(afterCarol.body);
     expect(['provisioning', 'active']).toContain(afterCarol.body.status);
 
     const active = await api.waitForStatus(id, 'active');
@@ -133,7 +140,9 @@ describe('decisions', () => {
     expect(api.ports.okta.memberLogins(PROD_GROUP)).not.toContain('alice@example.com');
     expect(api.ports.okta.memberLogins(PROD_GROUP)).toContain('dave@example.com');
     // A finished request is still readable (from its result).
-    expect((await api.view(id)).status).toBe('expired');
+    const final = await api.view(id);
+    expect(final.status).toBe('expired');
+    asDocumented(final);
   });
 
   it('an approval sent right after the create waits for the policy resolution instead of failing', async () => {

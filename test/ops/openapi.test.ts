@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import request from 'supertest';
 import { createApp } from '../../api/app';
 import { createRequestBody } from '../../api/schemas';
+import { requestViewResponseSchema } from '../../api/views';
 import { demoPolicy } from '../helpers/temporal';
 import { createFakePorts } from '../../activities/fakes';
 
@@ -66,4 +67,14 @@ it('takes request bodies and query parameters from the zod schemas', async () =>
   expect(auditParams).toEqual(['requestId', 'actor', 'resource', 'type', 'since', 'until', 'after', 'pageToken', 'limit']);
   expect(doc.paths['/v1/audit'].get.responses['200'].content).toHaveProperty(['application/x-ndjson']);
   expect(doc.paths['/v1/requests/{id}/approve'].post.security).toEqual([{ bearer: [] }]);
+});
+
+it('documents every field of the request view, from the one schema the API answers with', async () => {
+  const doc = (await request(app).get('/openapi.json')).body;
+  const view = doc.paths['/v1/requests/{id}'].get.responses['200'].content['application/json'].schema;
+  expect(Object.keys(view.properties).sort()).toEqual(Object.keys(requestViewResponseSchema.shape).sort());
+  for (const field of ['resourceName', 'durationMs', 'via', 'currentStep', 'steps', 'remindersSent', 'standingMember', 'revokeRequested', 'failureReason', 'sideEffectFailures', 'partial']) {
+    expect(view.properties).toHaveProperty([field]);
+  }
+  expect(view.properties.status.enum).toContain('revoking');
 });
