@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { Client, Connection } from '@temporalio/client';
+import { temporal as proto } from '@temporalio/proto';
 import { accessRequestWorkflowId } from '../../workflows/constants';
 import { ApiClient, FINAL_STATUSES, HttpFailure, MembershipLog, pool, retrying, sleep, type RequestView } from '../bench/client';
 import { ROOT, type Child } from '../bench/proc';
@@ -148,6 +149,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     dataDir,
     log,
     gatehouseBundle: opts.gatehouseBundle,
+  });
+  // A 5xx from the API is a bug (never an outage answer): its log line goes into the chaos log.
+  for (const a of stack.apis) a.process.onLine((line) => {
+    if (/"level":(50|60)/.test(line)) log(`[${a.process.name}] ${line.slice(0, 2000)}`);
   });
   const api = new ApiClient(stack.api.url, stack.api.token);
   const apis = stack.apis.map((a) => new ApiClient(a.url, stack.api.token));
@@ -403,8 +408,12 @@ async function diagnose(address: string, ids: string[]): Promise<Map<string, str
           (a) => `${a.activityType?.name} attempt ${a.attempt} (${a.lastFailure?.message?.slice(0, 120) ?? 'no failure'})`,
         );
         const history = await handle.fetchHistory();
-        const last = (history.events ?? []).slice(-6).map((e) => String(e.eventType ?? '').replace('EVENT_TYPE_', ''));
-        out.set(id, `workflow ${desc.status.name}; pending activities: ${pending.join('; ') || 'none'}; last events: ${last.join(', ')}`);
+        const events = history.events ?? [];
+        const name = (t: unknown) => (typeof t === 'number' ? (proto.api.enums.v1.EventType[t] ?? String(t)) : String(t ?? '')).replace('EVENT_TYPE_', '');
+        const last = events.slice(-6).map((e) => name(e.eventType));
+        const taskFailure = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure;
+        const why = taskFailure ? `; last workflow task failure: ${taskFailure.message?.slice(0, 400)} ${taskFailure.stackTrace?.split('\n').slice(0, 4).join(' | ') ?? ''}` : '';
+        out.set(id, `workflow ${desc.status.name}; pending activities: ${pending.join('; ') || 'none'}; last events: ${last.join(', ')}${why}`);
       } catch (err) {
         out.set(id, `cannot describe the workflow: ${String(err)}`);
       }
