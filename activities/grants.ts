@@ -65,12 +65,37 @@ export async function explainedBy(ledger: LedgerPort, userId: string, groupId: s
   return others.length > 0 ? 'other_lease' : null;
 }
 
-/** Removes a membership unless the ledger explains it: the one rule every revocation path follows. */
+/**
+ * Removes a membership unless the ledger explains it: the one rule every revocation path follows.
+ *
+ * Another grant on the same group (two resources share it) may open its lease while this removal
+ * is under way; its add, sent before our removal landed, changed nothing. So the ledger is read
+ * again after every Okta change, and the membership follows what it says then, until two reads
+ * agree: the last word is always the ledger's.
+ */
 export async function removeUnlessExplained(okta: OktaPort, ledger: LedgerPort, userId: string, groupId: string, exceptRequestId?: string): Promise<RevokeResult> {
-  const kept = await explainedBy(ledger, userId, groupId, exceptRequestId);
+  let kept = await explainedBy(ledger, userId, groupId, exceptRequestId);
   if (kept) return { removed: false, keptBecause: kept };
   await okta.removeUserFromGroup(groupId, userId);
-  return { removed: true };
+  let member = false;
+  for (let round = 0; round < 5; round++) {
+    kept = await explainedBy(ledger, userId, groupId, exceptRequestId);
+    if (!!kept === member) break;
+    if (kept) await okta.addUserToGroup(groupId, userId);
+    else await okta.removeUserFromGroup(groupId, userId);
+    member = !!kept;
+    note(kept ? 'gave the membership back: a grant opened meanwhile' : 'removed the membership again: the grant that explained it ended', { groupId, userId });
+  }
+  return member ? { removed: false, keptBecause: kept! } : { removed: true };
+}
+
+/** Logs through the activity's logger; outside an activity (the drift sweep's callers, tests) there is none. */
+function note(message: string, meta: Record<string, unknown>): void {
+  try {
+    log.info(message, meta);
+  } catch {
+    // not in an activity
+  }
 }
 
 /** This activity's attempt number (1 outside an activity). */
