@@ -58,6 +58,8 @@ export interface CloseAccountInput {
 export interface CloseAccountResult {
   outcome: 'deleted' | 'already_gone' | 'not_ours';
   userId?: string;
+  /** When it was done (a local activity's workflow time is when it started). */
+  closedAt: string;
 }
 
 export interface TemporaryAccountDeps {
@@ -135,10 +137,10 @@ export function createTemporaryAccountActivities(deps: TemporaryAccountDeps) {
 
     async closeTemporaryAccount(input: CloseAccountInput): Promise<CloseAccountResult> {
       const user = await okta.getUser(input.userId ?? input.login);
-      if (!user) return { outcome: 'already_gone' };
+      if (!user) return { outcome: 'already_gone', closedAt: new Date().toISOString() };
       if (!madeByGatehouseFor(user.profile, input.manager)) {
         log.warn('not closing a user Gatehouse did not make for this account', { accountId: input.accountId, userId: user.id, login: user.login });
-        return { outcome: 'not_ours', userId: user.id };
+        return { outcome: 'not_ours', userId: user.id, closedAt: new Date().toISOString() };
       }
       if (user.status !== 'DEPROVISIONED') {
         await okta.clearUserSessions(user.id);
@@ -146,7 +148,7 @@ export function createTemporaryAccountActivities(deps: TemporaryAccountDeps) {
       }
       await okta.deleteUser(user.id);
       log.info('temporary account closed', { accountId: input.accountId, userId: user.id });
-      return { outcome: 'deleted', userId: user.id };
+      return { outcome: 'deleted', userId: user.id, closedAt: new Date().toISOString() };
     },
   };
 }

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { temporaryAccountWorkflowId } from '../workflows/constants';
 import { formatDuration } from '../workflows/access-request/wording';
 import { ACCOUNT_STATUSES, type AccountState } from '../workflows/temporary-account/types';
+import { formatValidity } from '../workflows/temporary-account/wording';
 import { webUiLink, type ViewLinks } from './views';
 
 const at = z.string().describe('ISO 8601');
@@ -54,7 +55,7 @@ export function toAccountView(s: AccountState, links: ViewLinks, partial = false
     personalEmail: s.personalEmail ?? null,
     groups: s.groups,
     reason: s.reason,
-    validity: formatDuration(s.validityMs),
+    validity: formatValidity(s.validityMs),
     via: s.via,
     createdAt: s.createdAt,
     activatedAt: s.activatedAt ?? null,

@@ -4,7 +4,7 @@
  * snapshot the workflow keeps (groups, limits, security admins).
  */
 import type { AccountGroup, ResolvedAccount } from '../../workflows/temporary-account/types';
-import { formatDuration } from '../../workflows/access-request/wording';
+import { formatValidity } from '../../workflows/temporary-account/wording';
 import type { OktaPort } from '../ports';
 import { isEligible } from './resolve';
 import type { Policy, TemporaryAccountsPolicy } from './schema';
@@ -27,14 +27,14 @@ export type AccountResolution =
   | { ok: false; code: 'not_offered'; message: string; problems: ChoiceProblem[] };
 
 /** The validity choices as the policy offers them ("24h", "48h"). */
-export const validityChoices = (t: TemporaryAccountsPolicy): string[] => t.validity.map(formatDuration);
+export const validityChoices = (t: TemporaryAccountsPolicy): string[] => t.validity.map(formatValidity);
 
 /** Groups and validity against the policy's offer; every problem, each with what is allowed. */
 export function checkAccountChoices(t: TemporaryAccountsPolicy, input: AccountChoices): ChoiceProblem[] {
   const problems: ChoiceProblem[] = [];
   const unknown = input.groups.filter((g) => !Object.hasOwn(t.groups, g));
   if (unknown.length) problems.push({ field: 'groups', message: `no such group for temporary accounts: ${unknown.join(', ')}`, allowed: Object.keys(t.groups) });
-  if (!t.validity.includes(input.validityMs)) problems.push({ field: 'validity', message: `${formatDuration(input.validityMs)} is not a validity the policy offers`, allowed: validityChoices(t) });
+  if (!t.validity.includes(input.validityMs)) problems.push({ field: 'validity', message: `${formatValidity(input.validityMs)} is not a validity the policy offers`, allowed: validityChoices(t) });
   return problems;
 }
 

@@ -19,6 +19,9 @@ export const endReason = {
   closeRefused: (message: string) => `Okta refused to close the account: ${message}`,
 };
 
+/** A validity as managers say it: "24h", "48h" (whole hours up to three days), else "5d", "30s". */
+export const formatValidity = (ms: number): string => (ms % 3_600_000 === 0 && ms <= 3 * 86_400_000 ? `${ms / 3_600_000}h` : formatDuration(ms));
+
 /** "Élodie Lefèvre-Dupont". */
 export const fullName = (s: { firstName: string; lastName: string }): string => `${s.firstName} ${s.lastName}`.trim();
 
@@ -27,7 +30,7 @@ export const utc = (iso: string): string => `${iso.slice(0, 10)} ${iso.slice(11,
 
 /** One line for the Web UI's summary: "bob@example.com → temporary account for Élodie Lefèvre (24h)". */
 export function summaryLine(input: { manager: string; firstName: string; lastName: string; validityMs: number }): string {
-  return `${input.manager} → temporary account for ${fullName(input)} (${formatDuration(input.validityMs)})`;
+  return `${input.manager} → temporary account for ${fullName(input)} (${formatValidity(input.validityMs)})`;
 }
 
 /** The static details set at start (the service writes them). */
@@ -37,7 +40,7 @@ export function startDetails(input: { accountId: string; manager: string; firstN
     '',
     `- For: ${fullName(input)}`,
     `- Manager: ${input.manager}`,
-    `- Validity: ${formatDuration(input.validityMs)}`,
+    `- Validity: ${formatValidity(input.validityMs)}`,
     `- Groups: ${input.groups.join(', ') || '(none)'}`,
     `- Reason: ${input.reason}`,
     `- Asked via ${input.via ?? 'http'} at ${input.submittedAt ?? ''}`,
@@ -89,7 +92,7 @@ export const mail = {
     fields: [
       { label: 'Login', value: f.login },
       { label: 'Temporary password', value: temporaryPassword },
-      { label: 'Valid for', value: formatDuration(f.validityMs) },
+      { label: 'Valid for', value: formatValidity(f.validityMs) },
     ],
     ...(f.signInUrl ? { action: { label: 'Sign in', url: f.signInUrl } } : {}),
     footer: `Account ${f.accountId}. Do not forward this e-mail. ${FOOTER}`,

@@ -185,7 +185,8 @@ class TemporaryAccount {
 
   private activate(result: CreateAccountResult): void {
     const { state } = this;
-    S.applyCreated(state, { userId: result.userId, at: Date.now() });
+    // The activity's own clock: a local activity's workflow time is when it was scheduled.
+    S.applyCreated(state, { userId: result.userId, at: Date.parse(result.createdAt) });
     state.credential = result.credential;
     this.signInUrl = result.signInUrl;
     this.audit('account_created', 'gatehouse', { userId: result.userId, login: state.login, groups: state.resolved.groups.map((g) => g.groupId), expiresAt: state.expiresAt });
@@ -259,8 +260,10 @@ class TemporaryAccount {
     this.publish();
     const args = { accountId: state.accountId, login: state.login, manager: state.manager, ...(state.userId ? { userId: state.userId } : {}) };
     try {
-      const result = await critical(() => oktaLocal.closeTemporaryAccount(args), () => oktaDurable.closeTemporaryAccount(args));
-      if (!failed) S.finish(state, 'closed', Date.now(), end.reason);
+      // At expiry, local first. A close someone asked for runs as a regular activity: a local one
+      // would hold the workflow task, and with it the answer to their Update, until Okta answers.
+      const result = await (state.closeRequested ? oktaDurable.closeTemporaryAccount(args) : critical(() => oktaLocal.closeTemporaryAccount(args), () => oktaDurable.closeTemporaryAccount(args)));
+      if (!failed) S.finish(state, 'closed', Date.parse(result.closedAt), end.reason);
       this.audit('account_closed', 'gatehouse', { outcome: result.outcome, userId: result.userId ?? state.userId, login: state.login });
     } catch (err) {
       const refused = refusal(err);
