@@ -174,7 +174,11 @@ class TemporaryAccount {
     };
     const scope = new CancellationScope();
     const work = scope.run(() => critical(() => oktaLocal.createTemporaryAccount(args), () => oktaDurable.createTemporaryAccount({ ...args, afterLocalAttempts: true })));
-    void condition(() => !!state.closeRequested).then(() => scope.cancel());
+    // Left pending when no close comes; rejected (and ignored) if the workflow itself is cancelled.
+    condition(() => !!state.closeRequested).then(
+      () => scope.cancel(),
+      () => undefined,
+    );
     try {
       return await work;
     } catch (err) {
@@ -255,8 +259,8 @@ class TemporaryAccount {
       state.status = 'closing';
       this.upsert(false);
     }
+    // Sent with the closing notices: the close never waits for, nor pays a task for, its records.
     this.audit('closing', end.by, { reason: end.reason, login: state.login, userId: state.userId });
-    this.effects.flush();
     this.publish();
     const args = { accountId: state.accountId, login: state.login, manager: state.manager, ...(state.userId ? { userId: state.userId } : {}) };
     try {
