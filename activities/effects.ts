@@ -11,7 +11,9 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Effect, EffectsResult, EffectSystem, SideEffectFailure, SlackNotice } from '../workflows/shared/effects';
 import type { AuditEvent, AuditPort, JiraPort, MailPort, SlackMessageRef, SlackPort } from './ports';
+import { renderMail } from './mail/message';
 import { approvalRequestMessage, decidedApprovalMessage, expiryWarningMessage, grantActiveMessage, loginsIn, slackLiteral } from './slack-messages';
+import { accountReadyMessage, accountWarningMessage } from './temporary-account-messages';
 
 export interface EffectsDeps {
   audit: AuditPort;
@@ -57,6 +59,8 @@ export function createEffectsActivities(deps: EffectsDeps) {
   function noticeBody(n: SlackNotice): { text: string; blocks?: unknown[] } {
     if (n.kind === 'granted') return grantActiveMessage(n.requestId, n.resourceName, n.expiresAt);
     if (n.kind === 'warning') return expiryWarningMessage(n.requestId, n.resourceName, n.expiresAt);
+    if (n.kind === 'account_ready') return accountReadyMessage(n.facts);
+    if (n.kind === 'account_warning') return accountWarningMessage(n.facts);
     // Sentences of Gatehouse's own that may quote people's words (an end reason, a denial).
     return { text: slackLiteral(n.text) };
   }
@@ -74,7 +78,8 @@ export function createEffectsActivities(deps: EffectsDeps) {
         return;
       case 'mail':
         if (!deps.mail) throw ApplicationFailure.create({ type: 'MailRejected', message: 'no mail transport configured (SMTP_URL)', nonRetryable: true });
-        await deps.mail.send({ to: effect.to, subject: effect.subject, text: effect.text, html: effect.html });
+        await deps.mail.send('content' in effect ? { to: effect.to, ...renderMail(effect.content) } : { to: effect.to, subject: effect.subject, text: effect.text, html: effect.html });
+        if ('notification' in effect && effect.notification) notified(result, effect.to.join(', '), effect.notification);
         return;
       case 'jira': {
         if (effect.op === 'open') {
@@ -107,9 +112,11 @@ export function createEffectsActivities(deps: EffectsDeps) {
             for (const ref of effect.refs) await slack.updateMessage(ref, body);
             return;
           }
-          case 'dm':
-            await dm(effect.to, noticeBody(effect.notice));
+          case 'dm': {
+            const ref = await dm(effect.to, noticeBody(effect.notice));
+            if (ref && effect.notification) notified(result, `slack:${effect.to}`, effect.notification);
             return;
+          }
           case 'channel':
             await slack.postMessage({ channel: effect.channel, text: effect.text });
             return;
@@ -120,7 +127,7 @@ export function createEffectsActivities(deps: EffectsDeps) {
     }
   }
 
-  const describe = (e: Effect) => (e.system === 'audit' ? `audit ${e.event.type}` : e.system === 'mail' ? `mail "${e.subject}"` : `${e.system} ${e.op}`);
+  const describe = (e: Effect) => (e.system === 'audit' ? `audit ${e.event.type}` : e.system === 'mail' ? `mail "${'content' in e ? e.content.subject : e.subject}"` : `${e.system} ${e.op}`);
 
   return {
     async applyEffects(input: { effects: Effect[] }): Promise<EffectsResult> {
@@ -160,6 +167,10 @@ export function createEffectsActivities(deps: EffectsDeps) {
       return result;
     },
   };
+}
+
+function notified(result: EffectsResult, to: string, kind: string): void {
+  (result.notified ??= []).push({ to, kind, at: new Date().toISOString() });
 }
 
 export type EffectsActivities = ReturnType<typeof createEffectsActivities>;

@@ -3,12 +3,14 @@
  * samples). Workflows import the *type* only. Names are verbSystemObject and are wire contracts.
  * - resolveAccessRequest: the policy snapshot, when the starter did not resolve it;
  * - grant / revoke / read-back of Okta memberships with the ledger (activities/grants.ts);
- * - applyEffects: a transition's records, audit, Jira, Slack and mail (activities/effects.ts).
+ * - applyEffects: a transition's records, audit, Jira, Slack and mail (activities/effects.ts);
+ * - temporary accounts: login, create with the credential mailed, close (activities/temporary-accounts.ts).
  */
 import type { AccessRequestInput, ResolveResult } from '../workflows/access-request/types';
 import { createEffectsActivities, type EffectsDeps } from './effects';
 import { createGrantActivities } from './grants';
 import { createStandingActivities } from './standing';
+import { createTemporaryAccountActivities } from './temporary-accounts';
 import type { Policy } from './policy/schema';
 import { resolveRequest } from './policy/resolve';
 import type { Ports } from './ports';
@@ -22,6 +24,8 @@ export interface ActivityDeps extends Ports {
   securityChannel?: string;
   /** Told of every audit event written (worker metrics). */
   onAudit?: EffectsDeps['onAudit'];
+  /** OKTA_ORG_URL: where temporary accounts sign in (named in their e-mails). */
+  oktaSignInUrl?: string;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -31,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...createGrantActivities({ okta: deps.okta, ledger: deps.audit, audit: deps.audit, onAudit: deps.onAudit }),
     ...createStandingActivities({ ledger: deps.audit }),
+    ...createTemporaryAccountActivities({ okta: deps.okta, mail: deps.mail, signInUrl: deps.oktaSignInUrl }),
     ...createEffectsActivities({
       audit: deps.audit,
       jira: deps.jira,

@@ -3,7 +3,7 @@
  * on it, find an open one, list them. Routes stay thin (parse → call this → map); this module
  * knows the workflow's messages, search attributes and how to degrade when no worker answers.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Client, WorkflowExecutionDescription, WorkflowExecutionInfo, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
 import type { Lease } from '../activities/ports';
@@ -17,7 +17,8 @@ import { startDetails, summaryLine } from '../workflows/access-request/wording';
 import { approveAutomatically, checkCancel, checkDecision, checkExtend, checkRevoke, initialState } from '../workflows/access-request/state';
 import { OPEN_STATUSES, REQUEST_STATUSES, type AccessRequestInput, type RequestState, type RequestStatus } from '../workflows/access-request/types';
 import type { accessRequestWorkflow } from '../workflows/access-request/workflow';
-import { HttpError, rejectionError, rejectionOf } from './errors';
+import { rejectionError, rejectionOf } from './errors';
+import { createPageTokens } from './page-tokens';
 
 /** The validators of the workflow's Updates, by Update name, for a request whose workflow has closed. */
 const CHECKS: Record<string, (state: RequestState, arg: never) => RejectionReason | null> = {
@@ -227,26 +228,12 @@ export function createRequestService(opts: RequestServiceOptions) {
     return { state: result, source: 'update', running: true };
   }
 
-  /**
-   * Page tokens are Temporal's, wrapped with an HMAC bound to the query: a forged or edited token
-   * is refused here (400) instead of reaching the server, which may answer it with a retried
-   * UNKNOWN error rather than INVALID_ARGUMENT.
-   */
-  const sign = (query: string, raw: Buffer) => createHmac('sha256', opts.pageTokenKey).update(query).update('\n').update(raw).digest().subarray(0, 16);
-  const encodePageToken = (query: string, raw: Buffer): string => Buffer.concat([sign(query, raw), raw]).toString('base64url');
-  function decodePageToken(query: string, token: string): Buffer {
-    const bytes = Buffer.from(token, 'base64url');
-    const raw = bytes.subarray(16);
-    if (bytes.length <= 16 || !timingSafeEqual(bytes.subarray(0, 16), sign(query, raw))) {
-      throw new HttpError(400, 'validation_failed', 'invalid pageToken', [{ path: 'pageToken', message: 'not a page token of this listing' }]);
-    }
-    return raw;
-  }
+  const pageTokens = createPageTokens(opts.pageTokenKey);
 
   async function list(filter: { status?: RequestStatus; requester?: string; resource?: string }, pageSize: number, pageToken?: string) {
     // The iterator of client.workflow.list() hides page tokens; the raw service call exposes them.
     const query = requestQuery(filter);
-    const nextPageToken = pageToken ? decodePageToken(query, pageToken) : Buffer.alloc(0);
+    const nextPageToken = pageToken ? pageTokens.decode(query, pageToken) : Buffer.alloc(0);
     const response = await temporal.withDeadline(Date.now() + 10_000, () =>
       temporal.workflowService.listWorkflowExecutions({ namespace: temporal.options.namespace, query, pageSize, nextPageToken }),
     );
@@ -263,7 +250,7 @@ export function createRequestService(opts: RequestServiceOptions) {
       }),
     );
     const token = response.nextPageToken;
-    return { items, nextPageToken: token && token.length > 0 ? encodePageToken(query, Buffer.from(token)) : null };
+    return { items, nextPageToken: token && token.length > 0 ? pageTokens.encode(query, Buffer.from(token)) : null };
   }
 
   return { loadState, findOpenRequest, submit, decide, list };

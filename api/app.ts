@@ -26,6 +26,8 @@ import { healthRouter } from './routes/health';
 import { requestsRouter } from './routes/requests';
 import { resourcesRouter } from './routes/resources';
 import { standingMembersRouter } from './routes/standing-members';
+import { temporaryAccountsRouter } from './routes/temporary-accounts';
+import { createTemporaryAccountService, type TemporaryAccountService } from './temporary-accounts';
 
 export interface ApiDeps {
   temporal: Client;
@@ -47,7 +49,7 @@ export interface ApiDeps {
    * Mounts routers that must see the raw body, before any body parser: the Slack Bolt receiver
    * (`/slack/events`, signature checks need the raw bytes) and the Okta event hook go here.
    */
-  beforeParsers?: (app: express.Application, service: RequestService) => void;
+  beforeParsers?: (app: express.Application, service: RequestService, accounts: TemporaryAccountService) => void;
   /** How long a status query may wait for a worker (default 3 s) before answering from visibility. */
   queryTimeoutMs?: number;
   /** How long a decision Update may wait for a worker (default 10 s) before a 503. */
@@ -106,19 +108,30 @@ export function createApp(deps: ApiDeps): express.Application {
   );
 
   // One service for every entry point (HTTP routes, Slack): same checks, same duplicate guard.
+  const pageTokenKey = deps.pageTokenKey ?? createHash('sha256').update(`gatehouse page tokens\n${[...deps.tokens.keys()].sort().join('\n')}`).digest();
   const service = createRequestService({
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     queryTimeoutMs: deps.queryTimeoutMs,
     updateTimeoutMs: deps.updateTimeoutMs,
     ...(deps.audit ? { ledger: deps.audit } : {}),
-    pageTokenKey: deps.pageTokenKey ?? createHash('sha256').update(`gatehouse page tokens\n${[...deps.tokens.keys()].sort().join('\n')}`).digest(),
+    pageTokenKey,
+  });
+  const accounts = createTemporaryAccountService({
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    okta: deps.okta,
+    policy: deps.policy,
+    pageTokenKey,
+    queryTimeoutMs: deps.queryTimeoutMs,
+    updateTimeoutMs: deps.updateTimeoutMs,
+    ...(deps.portal ? { publicUrl: deps.portal.publicUrl } : {}),
   });
 
   const people = createPeople(deps.okta);
 
   // Raw-body consumers (Slack Bolt at /slack/events, Okta hooks) mount here, before any parser.
-  deps.beforeParsers?.(app, service);
+  deps.beforeParsers?.(app, service, accounts);
 
   app.use(healthRouter(deps.temporal, deps.audit));
   app.get('/metrics', metrics.handler);
@@ -137,6 +150,7 @@ export function createApp(deps: ApiDeps): express.Application {
   v1.use('/resources', resourcesRouter(deps));
   v1.use('/audit', auditRouter(deps.audit));
   v1.use('/standing-members', standingMembersRouter(deps, people));
+  v1.use('/temporary-accounts', temporaryAccountsRouter(deps, accounts, people));
   v1.use(notFoundRoute);
   app.use('/v1', v1);
 

@@ -87,8 +87,9 @@ async function main(): Promise<void> {
     // Slack approvals, /access and the DM buttons, when the Slack app is configured.
     ...(settings.SLACK_BOT_TOKEN && settings.SLACK_SIGNING_SECRET
       ? {
-          beforeParsers: (web, service) => {
+          beforeParsers: (web, service, accounts) => {
             mountSlack(web, {
+              accounts,
               botToken: settings.SLACK_BOT_TOKEN!,
               signingSecret: settings.SLACK_SIGNING_SECRET!,
               apiUrl: settings.SLACK_API_URL,

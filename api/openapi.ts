@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { auditQuery } from './routes/audit';
-import { approveBody, cancelBody, createRequestBody, denyBody, extendBody, listRequestsQuery, resourcesQuery, revokeBody } from './schemas';
+import { approveBody, cancelBody, closeAccountBody, createAccountBody, createRequestBody, denyBody, extendAccountBody, extendBody, listAccountsQuery, listRequestsQuery, resourcesQuery, revokeBody } from './schemas';
 import { auditEventSchema, requestViewResponseSchema as requestViewSchema } from './views';
+import { accountViewSchema } from './temporary-account-view';
 import { addBody as standingAddBody, listQuery as standingListQuery } from './routes/standing-members';
 
 type Schema = z.ZodType;
@@ -52,6 +53,17 @@ export const OPERATIONS: Operation[] = [
   decision('extend', extendBody, 'Extend an active grant'),
   decision('revoke', revokeBody, 'Revoke now'),
   decision('cancel', cancelBody, 'Cancel a pending request (the requester)'),
+  v1({ method: 'post', path: '/v1/temporary-accounts', summary: 'Ask for a temporary Okta account (scope temporary-accounts; 403 for a manager the policy refuses, 422 with what is allowed for a group or validity not offered)', body: createAccountBody, ok: { status: 201, schema: accountViewSchema, description: 'created (200 for a repeated idempotencyKey)' } }),
+  v1({
+    method: 'get',
+    path: '/v1/temporary-accounts',
+    summary: 'List temporary accounts (Temporal visibility; a person token sees the accounts it manages)',
+    query: listAccountsQuery,
+    ok: { status: 200, schema: z.object({ items: z.array(accountViewSchema), nextPageToken: z.string().nullable() }), description: 'a page' },
+  }),
+  v1({ method: 'get', path: '/v1/temporary-accounts/{id}', summary: 'One temporary account', ok: { status: 200, schema: accountViewSchema, description: 'the account view' } }),
+  v1({ method: 'post', path: '/v1/temporary-accounts/{id}/extend', summary: 'Extend (the manager or a security admin; 422 past maxTotal)', body: extendAccountBody, ok: { status: 200, schema: accountViewSchema, description: 'the account view with the new expiresAt' } }),
+  v1({ method: 'post', path: '/v1/temporary-accounts/{id}/close', summary: 'Close now (the manager or a security admin)', body: closeAccountBody, ok: { status: 200, schema: accountViewSchema, description: 'the account view (closing)' } }),
   v1({ method: 'get', path: '/v1/standing-members', summary: 'Standing access records (scope admin)', query: standingListQuery, ok: { status: 200, schema: z.object({ items: z.array(standingRecordSchema) }), description: 'records' } }),
   v1({ method: 'post', path: '/v1/standing-members', summary: 'Allowlist a standing member of a managed group (scope admin, audited)', body: standingAddBody, ok: { status: 201, schema: standingRecordSchema, description: 'the record' } }),
   v1({ method: 'delete', path: '/v1/standing-members/{userId}/{groupId}', summary: 'Remove a standing record (scope admin, audited)', ok: { status: 204, description: 'removed' } }),

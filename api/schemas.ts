@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { durationSchema } from '../activities/policy/schema';
 import { REQUEST_STATUSES } from '../workflows/access-request/types';
+import { ACCOUNT_STATUSES } from '../workflows/temporary-account/types';
 
 /**
  * An Okta login (or a short name Okta resolves). No quotes, spaces or control characters: it also
@@ -49,3 +50,33 @@ export const resourcesQuery = z.strictObject({ requester: loginSchema.optional()
 
 /** The `Idempotency-Key` header of a decision: printable, bounded. */
 export const idempotencyKeyHeader = z.string().trim().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'not a valid Idempotency-Key').optional();
+
+/** A person's name as typed: letters of any script, spaces, apostrophes and hyphens; one line. */
+const personName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(50)
+  .regex(/^[\p{L}\p{M}][\p{L}\p{M} '’.-]*$/u, 'letters, spaces, apostrophes and hyphens only');
+
+/** POST /v1/temporary-accounts (SPEC §6): `validity` is one of the policy's choices ("24h"). */
+export const createAccountBody = z.strictObject({
+  manager: loginSchema.optional(),
+  firstName: personName,
+  lastName: personName,
+  personalEmail: z.email().max(254).optional(),
+  validity: durationSchema,
+  groups: z.array(resourceKeySchema).max(20).default([]),
+  reason: text(500).pipe(z.string().min(1, 'a reason is required')),
+  idempotencyKey: z.string().trim().min(1).max(200).optional(),
+});
+
+export const extendAccountBody = z.strictObject({ actor: loginSchema.optional(), duration: durationSchema });
+export const closeAccountBody = z.strictObject({ actor: loginSchema.optional(), reason: text(500).optional() });
+
+export const listAccountsQuery = z.strictObject({
+  manager: loginSchema.optional(),
+  status: z.enum(ACCOUNT_STATUSES).optional(),
+  pageToken: z.string().max(4096).regex(/^[A-Za-z0-9_-]+$/, 'not a page token').optional(),
+  pageSize: z.coerce.number().int().min(1).max(100).default(20),
+});

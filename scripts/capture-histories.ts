@@ -11,14 +11,16 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { ulid } from 'ulid';
 import { classifyFailure } from '../activities/errors';
-import { accessRequestWorkflow, reconcileWorkflow } from '../workflows';
+import { accessRequestWorkflow, reconcileWorkflow, temporaryAccountWorkflow } from '../workflows';
 import { createReconcileActivities } from '../activities/audit/reconcile';
 import { AuditStore } from '../activities/audit/store';
 import { createFakePorts, type FakePorts } from '../activities/fakes';
 import { resolveRequest } from '../activities/policy/resolve';
 import { parsePolicy } from '../activities/policy/load';
 import { approveUpdate, cancelUpdate, denyUpdate, extendUpdate, revokeSignal, revokeUpdate, statusQuery } from '../workflows/access-request/messages';
-import { accessRequestWorkflowId } from '../workflows/constants';
+import { accessRequestWorkflowId, temporaryAccountWorkflowId } from '../workflows/constants';
+import { resolveTemporaryAccount } from '../activities/policy/temporary-accounts';
+import { accountStatusQuery, closeAccountUpdate, closeSignal, extendAccountUpdate } from '../workflows/temporary-account/messages';
 import type { AccessRequestInput } from '../workflows/access-request/types';
 import { testPolicy } from '../test/helpers/policies';
 import { connectHarness, createTestWorker, uniqueQueue, type TestHarness } from '../test/helpers/temporal';
@@ -165,6 +167,90 @@ async function capture(h: TestHarness, s: Scenario, outDir: string, cli: string,
   });
 }
 
+type AccountHandle = WorkflowHandle<typeof temporaryAccountWorkflow>;
+interface AccountScenario {
+  name: string;
+  validity: number;
+  prepare?(ports: FakePorts): void;
+  drive(wf: AccountHandle): Promise<void>;
+}
+const accountActive = (wf: AccountHandle) => waitFor(async () => (await wf.query(accountStatusQuery)).status === 'active', 'active');
+
+/** Every path of the temporary-account workflow (test policy: validity 4s or 24h, warning 2s). */
+export const accountScenarios: AccountScenario[] = [
+  {
+    name: 'temporary-account-warned-extended-expired',
+    validity: 4000,
+    async drive(wf) {
+      await accountActive(wf);
+      await wf.executeUpdate(extendAccountUpdate, { args: [{ actor: 'bob@example.com', durationMs: 1000 }] });
+    },
+  },
+  {
+    name: 'temporary-account-closed-by-update',
+    validity: 86_400_000,
+    async drive(wf) {
+      await accountActive(wf);
+      await wf.executeUpdate(closeAccountUpdate, { args: [{ actor: 'bob@example.com', reason: 'left early' }] });
+    },
+  },
+  {
+    name: 'temporary-account-closed-by-risk-signal',
+    validity: 86_400_000,
+    async drive(wf) {
+      await accountActive(wf);
+      await wf.signal(closeSignal, { actor: 'system:risk', reason: 'risk: HIGH', via: 'okta-hook' });
+    },
+  },
+  {
+    name: 'temporary-account-workflow-cancelled',
+    validity: 86_400_000,
+    async drive(wf) {
+      await accountActive(wf);
+      await wf.cancel();
+    },
+  },
+  {
+    name: 'temporary-account-login-taken-at-create',
+    validity: 86_400_000,
+    prepare(ports) {
+      const create = ports.okta.createUserWithTemporaryPassword.bind(ports.okta);
+      let calls = 0;
+      ports.okta.createUserWithTemporaryPassword = (input) => (++calls === 1 ? Promise.reject(classifyFailure('Okta', 409, `the login ${input.login} is taken by another user`)) : create(input));
+    },
+    async drive(wf) {
+      await accountActive(wf);
+      await wf.executeUpdate(closeAccountUpdate, { args: [{ actor: 'bob@example.com' }] });
+    },
+  },
+  {
+    name: 'temporary-account-failed-create',
+    validity: 86_400_000,
+    prepare: (ports) => void (ports.okta.createUserWithTemporaryPassword = () => Promise.reject(classifyFailure('Okta', 400, 'Api validation failed: gatehouseTemporary'))),
+    drive: async () => undefined,
+  },
+];
+
+async function captureAccount(h: TestHarness, s: AccountScenario, outDir: string, cli: string, address: string) {
+  const taskQueue = uniqueQueue('capture');
+  const ports = createFakePorts();
+  s.prepare?.(ports);
+  const policy = testPolicy();
+  const { worker } = await createTestWorker(h, { taskQueue, ports, policy });
+  await worker.runUntil(async () => {
+    const accountId = ulid();
+    const resolution = await resolveTemporaryAccount(policy, ports.okta, { manager: 'bob@example.com', validityMs: s.validity, groups: ['paris-shared-inbox'] });
+    if (!resolution.ok) throw new Error(resolution.message);
+    const input = { accountId, manager: 'bob@example.com', firstName: 'Élodie', lastName: 'Lefèvre', personalEmail: 'elodie@example.net', validityMs: s.validity, groups: ['paris-shared-inbox'], reason: 'capture', submittedAt: new Date().toISOString(), resolved: resolution.resolved };
+    const wf = await h.client.workflow.start(temporaryAccountWorkflow, { taskQueue, workflowId: temporaryAccountWorkflowId(accountId), args: [input] });
+    await s.drive(wf);
+    const final = await wf.result();
+    const json = execFileSync(cli, ['workflow', 'show', '--address', address, '--workflow-id', wf.workflowId, '--output', 'json'], { encoding: 'utf8' });
+    writeFileSync(join(outDir, `${s.name}.json`), json);
+    console.log(`${s.name}: ${final.status}, ${(JSON.parse(json) as { events: unknown[] }).events.length} events`);
+  });
+}
+
 /**
  * The drift reconciliation path: baselines already recorded, then one member to report (policy
  * report) and one to remove (policy remove), and the Slack report to the security channel.
@@ -208,6 +294,7 @@ async function main() {
     const only = process.argv.slice(2);
     for (const s of scenarios.filter((x) => only.length === 0 || only.includes(x.name))) await capture(h, s, outDir, cli, server.address);
     if (only.length === 0 || only.includes(RECONCILE_SCENARIO)) await captureReconcile(h, outDir, cli, server.address);
+    for (const s of accountScenarios.filter((x) => only.length === 0 || only.includes(x.name))) await captureAccount(h, s, outDir, cli, server.address);
   } finally {
     await h.close();
     await server.stop();

@@ -152,6 +152,9 @@ async function main() {
     `  curl -s -X POST ${apiUrl}/v1/requests/<id>/approve -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"approver":"carol@example.com"}'`,
     `  curl -s ${apiUrl}/v1/requests/<id> -H "Authorization: Bearer ${token}"`,
     '',
+    'A temporary account that closes itself after 30 s (bob asks; the credential mail shows on the SMTP emulator page; or /access temp in Slack):',
+    `  curl -s -X POST ${apiUrl}/v1/temporary-accounts -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"manager":"bob@example.com","firstName":"Élodie","lastName":"Lefèvre","personalEmail":"elodie@example.net","validity":"30s","groups":["paris-shared-inbox"],"reason":"redeployed to Paris"}'`,
+    '',
   ];
   for (const l of lines) say('dev', l);
 }

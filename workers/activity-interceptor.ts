@@ -73,7 +73,7 @@ export function activityInterceptor(deps: InterceptorDeps): ActivityInterceptors
             const arg = input.args[0] as { resource?: unknown } | undefined;
             const event: AuditEvent = {
               id: `retry:${workflowId}:${runId}:${info.activityId}:${info.attempt}`,
-              requestId: workflowId.startsWith('access-request-') ? requestIdFromWorkflowId(workflowId) : workflowId,
+              requestId: workflowId.startsWith('access-request-') ? requestIdFromWorkflowId(workflowId) : workflowId.replace(/^temporary-account-/, ''),
               // 0: not part of the workflow's own numbering; the trail orders by time first.
               seq: 0,
               type: 'external_call_retried',

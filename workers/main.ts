@@ -31,7 +31,7 @@ async function main(): Promise<number> {
       namespace: settings.TEMPORAL_NAMESPACE,
       taskQueue: settings.GATEHOUSE_TASK_QUEUE,
       ...workflowCode(process.env.GATEHOUSE_WORKFLOW_BUNDLE),
-      activities: { ...createActivities({ ...ports, policy, securityChannel: settings.GATEHOUSE_SECURITY_CHANNEL, onAudit: ops.onAudit }), ...ops.activities },
+      activities: { ...createActivities({ ...ports, policy, securityChannel: settings.GATEHOUSE_SECURITY_CHANNEL, onAudit: ops.onAudit, oktaSignInUrl: settings.OKTA_ORG_URL }), ...ops.activities },
       interceptors: ops.interceptors,
       shutdownGraceTime: '10 seconds',
       // A drain that cannot finish (an activation Core refuses to complete) must not hang forever.

@@ -6,13 +6,13 @@
 import type pino from 'pino';
 import type * as Fakes from '../activities/fakes';
 import { openAuditStore, type AuditStore } from '../activities/audit/store';
-import { jiraFromSettings, oktaFromSettings, slackFromSettings } from '../activities/adapters/from-settings';
+import { jiraFromSettings, mailFromSettings, oktaFromSettings, slackFromSettings } from '../activities/adapters/from-settings';
 import type { Ports } from '../activities/ports';
 import { configuredSystems, SettingsError, type Settings } from '../activities/settings';
 
 export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { audit: AuditStore } {
   const configured = configuredSystems(settings);
-  // Mail is not a port of the worker yet (no workflow sends mail), so it is not required here.
+  // Mail is optional: without SMTP_URL, mail effects are recorded as failures and temporary accounts are refused.
   const missing = Object.entries(configured).filter(([name, ok]) => !ok && name !== 'mail').map(([name]) => name);
   if (missing.length > 0 && !settings.GATEHOUSE_FAKES) {
     throw new SettingsError(
@@ -30,6 +30,7 @@ export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { a
     okta,
     slack,
     jira,
+    ...(settings.SMTP_URL ? { mail: mailFromSettings(settings) } : {}),
     // SQLite under .data/ by default, PostgreSQL with DATABASE_URL; migrated before the worker starts.
     audit: openAuditStore(settings),
   };

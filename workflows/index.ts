@@ -2,3 +2,4 @@
 export * from './access-request/workflow';
 export * from './reconcile/workflow';
 export * from './standing/workflow';
+export * from './temporary-account/workflow';

@@ -116,6 +116,42 @@ export function resourceKeyProblem(key: string): string | null {
   return /^[a-z0-9][a-z0-9-_]*$/.test(key) ? null : 'resource keys are lowercase letters, digits, - and _';
 }
 
+/**
+ * `temporaryAccounts:` (SPEC §11). Absent: the feature is off. Validity choices and maxTotal are
+ * durations; the login pattern must use {first} and {last}; requesters reuse the eligibility rules.
+ */
+const temporaryAccountsSchema = z
+  .object({
+    requesters: eligibilitySchema,
+    login: z
+      .object({
+        pattern: z
+          .string()
+          .refine((p) => p.includes('{first}') && p.includes('{last}'), { message: 'the pattern needs both {first} and {last}' })
+          .refine((p) => /^[a-z0-9._{}-]+$/.test(p.replace(/\{(first|last)\}/g, '')), { message: 'outside {first} and {last}, a pattern holds only a-z, 0-9, ".", "_" and "-"' }),
+        domain: z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'a domain like example.org (lower case)'),
+      })
+      .strict(),
+    validity: z.array(durationSchema).min(1),
+    maxTotal: durationSchema,
+    expiryWarning: durationOrZeroSchema.default(7_200_000),
+    groups: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9-_]*$/, 'group keys are lowercase letters, digits, - and _'), z.object({ groupId: z.string().min(1), name: z.string().min(1) }).strict())
+      .default({}),
+  })
+  .strict()
+  .superRefine(
+    (t, ctx) => {
+      // Runs beside other problems (every problem listed): only the values that parsed are compared.
+      if (typeof t.maxTotal !== 'number' || !Array.isArray(t.validity)) return;
+      for (const [i, ms] of t.validity.entries()) {
+        if (typeof ms === 'number' && ms > t.maxTotal) ctx.addIssue({ code: 'custom', path: ['validity', i], message: 'a validity choice is longer than maxTotal' });
+      }
+    },
+    { when: () => true },
+  );
+export type TemporaryAccountsPolicy = z.infer<typeof temporaryAccountsSchema>;
+
 export const policySchema = z
   .object({
     defaults: z
@@ -135,6 +171,7 @@ export const policySchema = z
         }
         if (Object.keys(resources).length === 0) ctx.addIssue({ code: 'custom', message: 'the policy defines no resource' });
       }),
+    temporaryAccounts: temporaryAccountsSchema.optional(),
   })
   .strict();
 export type Policy = z.infer<typeof policySchema>;

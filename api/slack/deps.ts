@@ -3,10 +3,13 @@ import type { Logger } from 'pino';
 import type { Policy } from '../../activities/policy/schema';
 import type { OktaPort } from '../../activities/ports';
 import type { RequestService } from '../access-requests';
+import type { TemporaryAccountService } from '../temporary-accounts';
 import type { SlackIdentity } from './identity';
 
 export interface SlackDeps {
   service: RequestService;
+  /** Temporary accounts (`/access temp`, the manager's Extend and Close now); absent: those answer that the feature is off. */
+  accounts?: TemporaryAccountService;
   policy: () => Policy;
   okta: OktaPort;
   identity: SlackIdentity;

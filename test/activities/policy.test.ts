@@ -121,3 +121,48 @@ describe('resolution', () => {
     expect(r.ok ? 'ok' : r.code).toBe('no_approvers');
   });
 });
+
+describe('temporaryAccounts policy (SPEC §11)', () => {
+  const base = 'resources: { a: { name: A, okta: { groupId: g }, duration: { default: 1h, max: 2h }, approval: { auto: true } } }\n';
+
+  it('demo: bob and frank may ask (by title), carol and alice may not; the SPEC §9 groups and choices', async () => {
+    const p = loadPolicy('config/policy.yaml');
+    const t = p.temporaryAccounts!;
+    expect(Object.entries(t.groups).map(([k, g]) => `${k}=${g.groupId}`)).toEqual(['paris-shared-inbox=00g_paris_inbox', 'field-calendar=00g_field_calendar']);
+    expect(t.validity).toEqual([86_400_000, 172_800_000, 30_000]);
+    expect(t.maxTotal).toBe(5 * 86_400_000);
+    const { okta } = createFakePorts();
+    const eligible = await Promise.all(['bob', 'frank', 'carol', 'alice', 'dave'].map(async (n) => isEligible(t.requesters, (await okta.getUser(`${n}@example.com`))!.profile)));
+    expect(eligible).toEqual([true, true, false, false, false]);
+  });
+
+  it('lists every problem of the block at once', () => {
+    let error: PolicyError | undefined;
+    try {
+      parsePolicy(
+        `${base}temporaryAccounts:
+  requesters: { any: [ { attribute: title } ] }
+  login: { pattern: "{first}.tmp", domain: Example }
+  validity: [24h, soon, 10d]
+  maxTotal: 5d
+  groups: { "Bad Key": { groupId: g, name: n }, ok: { groupId: g, name: n, extra: 1 } }
+`,
+        'ta.yaml',
+      );
+    } catch (e) {
+      error = e as PolicyError;
+    }
+    expect(error?.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^temporaryAccounts\.requesters\.any\.0: /),
+        'temporaryAccounts.login.pattern: the pattern needs both {first} and {last}',
+        expect.stringMatching(/^temporaryAccounts\.login\.domain: /),
+        expect.stringMatching(/^temporaryAccounts\.validity\.1: "soon" is not a duration/),
+        'temporaryAccounts.validity.2: a validity choice is longer than maxTotal',
+        expect.stringMatching(/^temporaryAccounts\.groups\.Bad Key: /),
+        expect.stringMatching(/^temporaryAccounts\.groups\.ok: /),
+      ]),
+    );
+    expect(parsePolicy(base).temporaryAccounts).toBeUndefined();
+  });
+});

@@ -69,7 +69,7 @@ const nastyString = fc.oneof(
 const durationLike = fc.oneof(nastyString, fc.constantFrom('1s', '1h', '0s', '-1h', '999999999999d', 'PT2H', 'P1000Y', '1e309h', 'NaN', '1h1h'));
 const scalar = fc.oneof(nastyString, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
 const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 4 }), fc.dictionary(nastyString, scalar, { maxKeys: 3 }));
-const FIELDS = ['requester', 'resource', 'duration', 'justification', 'idempotencyKey', 'approver', 'actor', 'comment', 'reason'];
+const FIELDS = ['requester', 'resource', 'duration', 'justification', 'idempotencyKey', 'approver', 'actor', 'comment', 'reason', 'manager', 'firstName', 'lastName', 'personalEmail', 'validity', 'groups'];
 const person = fc.oneof(fc.constantFrom('alice@example.com', 'bob@example.com', 'carol@example.com', 'erin@example.com', 'mallory@example.com', 'dave@example.com', '00u_alice', 'BOB@EXAMPLE.COM'), nastyString);
 /** Close to valid, so requests get past validation into policy, identity and Temporal. */
 const plausible = fc.record(
@@ -82,6 +82,12 @@ const plausible = fc.record(
     justification: fc.oneof(fc.constant('OPS-1 fuzz'), nastyString),
     reason: nastyString,
     idempotencyKey: fc.string({ maxLength: 20 }),
+    manager: person,
+    firstName: fc.oneof(fc.constantFrom('Élodie', 'Anne-Marie', "O'Brien"), nastyString),
+    lastName: fc.oneof(fc.constantFrom('Lefèvre-Dupont', 'van der Berg', 'Ng'), nastyString),
+    personalEmail: fc.oneof(fc.constant('elodie@example.net'), nastyString),
+    validity: fc.oneof(fc.constantFrom('4s', '24h', '48h', '5d'), durationLike),
+    groups: fc.oneof(fc.constant(['paris-shared-inbox']), fc.array(nastyString, { maxLength: 3 }), value),
   },
   { requiredKeys: [] },
 );
@@ -103,12 +109,16 @@ const rawJson = fc.oneof(
 const urlText = nastyString.filter((s) => s.length < 2000);
 const ID = fc.oneof(fc.constantFrom('01J00000000000000000000000', 'IK0000000000000000000000000A', '%ZZ', '%E0%A4%A', '%ED%A0%80', '%00', '..%2F..', '%F0%9F%98%80'), urlText.map((s) => encodeURIComponent(s.toWellFormed())), fc.string({ maxLength: 30 }));
 const ACTIONS = ['approve', 'deny', 'extend', 'revoke', 'cancel'];
+const ACCOUNT_ACTIONS = ['extend', 'close'];
 const path = fc.oneof(
   fc.constantFrom('/v1/requests', '/v1/resources', '/v1/audit', '/v1', '/v1/', '/slack/events', '/openapi.json', '/healthz', '/v1/nope', '/%E0%A4%A', '/v1/requests/%'),
   ID.map((id) => `/v1/requests/${id}`),
   fc.tuple(ID, fc.constantFrom(...ACTIONS, 'nope')).map(([id, a]) => `/v1/requests/${id}/${a}`),
+  fc.constantFrom('/v1/temporary-accounts', '/v1/temporary-accounts/'),
+  ID.map((id) => `/v1/temporary-accounts/${id}`),
+  fc.tuple(ID, fc.constantFrom(...ACCOUNT_ACTIONS, 'nope')).map(([id, a]) => `/v1/temporary-accounts/${id}/${a}`),
 );
-const query = fc.dictionary(fc.constantFrom('status', 'requester', 'resource', 'pageToken', 'pageSize', 'actor', 'type', 'since', 'until', 'limit', 'after', 'requestId', 'x'), fc.oneof(urlText, fc.array(urlText, { maxLength: 2 })), { maxKeys: 3 });
+const query = fc.dictionary(fc.constantFrom('status', 'requester', 'resource', 'pageToken', 'pageSize', 'actor', 'type', 'since', 'until', 'limit', 'after', 'requestId', 'manager', 'x'), fc.oneof(urlText, fc.array(urlText, { maxLength: 2 })), { maxKeys: 3 });
 const auth = fc.constantFrom<string | undefined>(`Bearer ${FULL}`, `Bearer ${FULL}`, `Bearer ${FULL}`, `Bearer ${FULL}`, `Bearer ${READER}`, undefined, 'Bearer nope-nope-nope-nope', `Basic ${FULL}`, 'Bearer eyJhbGciOiJub25lIn0.eyJ1aWQiOiIwMHVfYm9iIn0.', 'Bearer ');
 const contentType = fc.constantFrom<string | undefined>('application/json', 'application/json', 'application/json; charset=latin1', 'text/plain', 'application/x-www-form-urlencoded', undefined, 'application/json; charset=utf-16');
 const encoding = fc.constantFrom<string | undefined>(undefined, undefined, undefined, 'gzip', 'br', 'deflate', 'identity', 'x-unknown');

@@ -56,6 +56,15 @@ resources:
     approval:
       steps:
         - { approvers: { oktaGroup: 00g_security }, count: 1 }
+temporaryAccounts:
+  requesters: { any: [ { attribute: title, matches: "\\\\b([Mm]anager|[Dd]irector)\\\\b" } ] }
+  login: { pattern: "{first}.{last}.tmp", domain: example.org }
+  validity: [4s, 24h, 48h]
+  maxTotal: 5d
+  expiryWarning: 2s
+  groups:
+    paris-shared-inbox: { groupId: 00g_paris_inbox, name: Paris shared inbox (delegation) }
+    field-calendar: { groupId: 00g_field_calendar, name: Field operations calendar }
 `;
 
 export const testPolicy = () => parsePolicy(TEST_POLICY_YAML, 'test-policy.yaml');

@@ -24,12 +24,20 @@ const EVENT_BUDGET: Record<string, number> = {
   'two-steps-approved-extended-expired': 70,
   'approved-in-slack': 45,
   'late-add-removed': 48,
+  // Temporary accounts: login and create (two markers), one records batch per transition.
+  'temporary-account-warned-extended-expired': 55,
+  'temporary-account-closed-by-update': 40,
+  'temporary-account-closed-by-risk-signal': 42,
+  'temporary-account-workflow-cancelled': 40,
+  'temporary-account-login-taken-at-create': 42,
+  'temporary-account-failed-create': 18,
 };
 const DEFAULT_BUDGET = 50;
 
 describe('replay of committed histories', () => {
-  it('has a history for every path of the access-request workflow', () => {
+  it('has a history for every path of the access-request and temporary-account workflows', () => {
     expect(files.length).toBeGreaterThanOrEqual(20);
+    expect(files.filter((f) => f.startsWith('temporary-account-'))).toHaveLength(6);
   });
 
   it('keeps every path within its history budget', () => {

@@ -10,6 +10,8 @@
  */
 import { log, proxyActivities } from '@temporalio/workflow';
 import type { ApprovalMessageFacts } from '../../activities/slack-messages';
+import type { MailContent } from '../../activities/mail/message';
+import type { AccountNoticeFacts } from '../../activities/temporary-account-messages';
 import type { AuditEvent, JiraIssueRef, SlackMessageRef } from '../../activities/ports';
 import { EFFECTS } from './retry';
 
@@ -17,7 +19,10 @@ import { EFFECTS } from './retry';
 export type SlackNotice =
   | { kind: 'text'; text: string }
   | { kind: 'granted'; requestId: string; resourceName: string; expiresAt: string }
-  | { kind: 'warning'; requestId: string; resourceName: string; expiresAt: string };
+  | { kind: 'warning'; requestId: string; resourceName: string; expiresAt: string }
+  /** A temporary account's manager: active (Extend, Close now) or about to expire (Extend). */
+  | { kind: 'account_ready'; facts: AccountNoticeFacts }
+  | { kind: 'account_warning'; facts: AccountNoticeFacts };
 
 export type Effect =
   | { system: 'audit'; event: AuditEvent }
@@ -26,11 +31,14 @@ export type Effect =
   | { system: 'jira'; op: 'close'; requestId: string; key?: string }
   | { system: 'slack'; op: 'approvals'; step: number; facts: ApprovalMessageFacts; approvers: string[]; channel?: string }
   | { system: 'slack'; op: 'decided'; facts: ApprovalMessageFacts; refs: SlackMessageRef[]; outcome: string }
-  | { system: 'slack'; op: 'dm'; to: string; notice: SlackNotice }
+  /** `notification` names the notice: once posted, it is reported in EffectsResult.notified. */
+  | { system: 'slack'; op: 'dm'; to: string; notice: SlackNotice; notification?: string }
   | { system: 'slack'; op: 'channel'; channel: string; text: string }
   /** To the security channel (GATEHOUSE_SECURITY_CHANNEL, or the risk policy's). */
   | { system: 'slack'; op: 'security'; text: string }
-  | { system: 'mail'; to: string[]; subject: string; text: string; html: string };
+  | { system: 'mail'; to: string[]; subject: string; text: string; html: string }
+  /** Rendered by the activity (renderMail): the history holds the words once, not text and HTML. */
+  | { system: 'mail'; to: string[]; content: MailContent; notification?: string };
 
 export type EffectSystem = Effect['system'];
 
@@ -45,6 +53,8 @@ export interface EffectsResult {
   jira?: JiraIssueRef;
   /** Approval requests posted, by step (1-based). */
   approvals?: { step: number; refs: SlackMessageRef[] }[];
+  /** Named notices that reached their recipient (a mail accepted, a DM posted). */
+  notified?: { to: string; kind: string; at: string }[];
   /** Effects given up on (refused, or past their system's budget). */
   failures: SideEffectFailure[];
 }

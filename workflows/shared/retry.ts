@@ -24,6 +24,13 @@ export const OKTA_DURABLE: ActivityOptions = {
 };
 
 /**
+ * A temporary account's create (several Okta calls and the credential mail, which gives up after
+ * 20 s) and close (up to five Okta calls): the same local-then-durable pattern, with room.
+ */
+export const ACCOUNT_LOCAL: LocalActivityOptions = { ...OKTA_LOCAL, startToCloseTimeout: '60 seconds', scheduleToCloseTimeout: '2 minutes' };
+export const ACCOUNT_DURABLE: ActivityOptions = { ...OKTA_DURABLE, startToCloseTimeout: '60 seconds' };
+
+/**
  * A late Okta add (a request that reached Okta but whose answer never came back) can land at most
  * this long after the last add attempt: the request timeout plus a margin.
  */

@@ -41,3 +41,11 @@ export function requestQuery(f: RequestFilter = {}): string {
   if (f.running) clauses.push('ExecutionStatus = "Running"');
   return clauses.join(' AND ');
 }
+
+/** The visibility query for temporary accounts: the manager is GatehouseRequester, the login GatehouseResource. */
+export function accountQuery(f: { manager?: string; status?: string } = {}): string {
+  const clauses = [`${SA.kind.name} = ${quote(KIND.temporaryAccount)}`];
+  if (f.manager) clauses.push(`${SA.requester.name} = ${quote(f.manager)}`);
+  if (f.status) clauses.push(`${SA.status.name} = ${quote(f.status)}`);
+  return clauses.join(' AND ');
+}

@@ -1,9 +1,10 @@
-/** `/access [resource]`: opens the request form with the resources the user is eligible for. */
+/** `/access [resource]`: opens the request form with the resources the user is eligible for; `/access temp`, the temporary-account form. */
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../deps';
 import { accessModal } from '../modals';
 import { eligibleOffers } from '../offers';
 import { refusedText, safely } from '../replies';
+import { onTemporaryAccountCommand } from './temporary-account';
 
 export const ACCESS_COMMAND = '/access';
 
@@ -11,6 +12,7 @@ export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export type Command = Pick<CommandArgs, 'ack' | 'body' | 'respond' | 'client'>;
 
 export async function onAccessCommand(deps: SlackDeps, cmd: Command): Promise<void> {
+  if (/^temp(orary)?\b/i.test(cmd.body.text.trim())) return onTemporaryAccountCommand(deps, cmd);
   await cmd.ack();
   const tell = (text: string) => safely(deps.logger, 'respond (command)', () => cmd.respond({ response_type: 'ephemeral', text }));
   let offers;
