@@ -3,11 +3,13 @@
  * samples). Workflows import the *type* only. Names are verbSystemObject and are wire contracts.
  * - resolveAccessRequest: the policy snapshot, when the starter did not resolve it;
  * - grant / revoke / read-back of Okta memberships with the ledger (activities/grants.ts);
- * - applyEffects: a transition's records, audit, Jira, Slack and mail (activities/effects.ts).
+ * - applyEffects: a transition's records, audit, Jira, Slack and mail (activities/effects.ts);
+ * - risk response: quarantine, revocation for risk, app rollback, reviewers (activities/risk.ts).
  */
 import type { AccessRequestInput, ResolveResult } from '../workflows/access-request/types';
 import { createEffectsActivities, type EffectsDeps } from './effects';
 import { createGrantActivities } from './grants';
+import { createRiskActivities, type RiskWorkflowsPort } from './risk';
 import { createStandingActivities } from './standing';
 import type { Policy } from './policy/schema';
 import { resolveRequest } from './policy/resolve';
@@ -22,6 +24,8 @@ export interface ActivityDeps extends Ports {
   securityChannel?: string;
   /** Told of every audit event written (worker metrics). */
   onAudit?: EffectsDeps['onAudit'];
+  /** Temporal itself, for risk response (signal-with-start, visibility, revoke signals). */
+  workflows?: RiskWorkflowsPort;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -31,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     },
     ...createGrantActivities({ okta: deps.okta, ledger: deps.audit, audit: deps.audit, onAudit: deps.onAudit }),
     ...createStandingActivities({ ledger: deps.audit }),
+    ...createRiskActivities({ okta: deps.okta, ledger: deps.audit, workflows: deps.workflows, onAudit: deps.onAudit }),
     ...createEffectsActivities({
       audit: deps.audit,
       jira: deps.jira,

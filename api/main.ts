@@ -84,16 +84,19 @@ async function main(): Promise<void> {
     logger,
     audit,
     ...(portal.options ? { portal: portal.options } : {}),
+    // Okta event hooks (risk response) at /hooks/okta, when the shared secret is set.
+    ...(settings.OKTA_EVENT_HOOK_SECRET ? { oktaHookSecret: settings.OKTA_EVENT_HOOK_SECRET } : {}),
     // Slack approvals, /access and the DM buttons, when the Slack app is configured.
     ...(settings.SLACK_BOT_TOKEN && settings.SLACK_SIGNING_SECRET
       ? {
-          beforeParsers: (web, service) => {
+          beforeParsers: (web, service, risk) => {
             mountSlack(web, {
               botToken: settings.SLACK_BOT_TOKEN!,
               signingSecret: settings.SLACK_SIGNING_SECRET!,
               apiUrl: settings.SLACK_API_URL,
               teamId: settings.SLACK_TEAM_ID,
               service,
+              risk,
               policy,
               okta,
               logger,

@@ -6,13 +6,13 @@
 import type pino from 'pino';
 import type * as Fakes from '../activities/fakes';
 import { openAuditStore, type AuditStore } from '../activities/audit/store';
-import { jiraFromSettings, oktaFromSettings, slackFromSettings } from '../activities/adapters/from-settings';
+import { jiraFromSettings, mailFromSettings, oktaFromSettings, slackFromSettings } from '../activities/adapters/from-settings';
 import type { Ports } from '../activities/ports';
 import { configuredSystems, SettingsError, type Settings } from '../activities/settings';
 
 export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { audit: AuditStore } {
   const configured = configuredSystems(settings);
-  // Mail is not a port of the worker yet (no workflow sends mail), so it is not required here.
+  // Mail is optional: without SMTP_URL, mail effects are recorded as failures (the workflow goes on).
   const missing = Object.entries(configured).filter(([name, ok]) => !ok && name !== 'mail').map(([name]) => name);
   if (missing.length > 0 && !settings.GATEHOUSE_FAKES) {
     throw new SettingsError(
@@ -25,11 +25,13 @@ export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { a
   const okta = oktaFromSettings(settings) ?? fakes!.okta;
   const slack = slackFromSettings(settings) ?? fakes!.slack;
   const jira = jiraFromSettings(settings) ?? fakes!.jira;
+  const mail = mailFromSettings(settings);
   for (const name of missing) logger.warn({ system: name }, `${name}: no settings, using the in-process fake (development only)`);
   return {
     okta,
     slack,
     jira,
+    ...(mail ? { mail } : {}),
     // SQLite under .data/ by default, PostgreSQL with DATABASE_URL; migrated before the worker starts.
     audit: openAuditStore(settings),
   };

@@ -3,10 +3,13 @@ import type { Logger } from 'pino';
 import type { Policy } from '../../activities/policy/schema';
 import type { OktaPort } from '../../activities/ports';
 import type { RequestService } from '../access-requests';
+import type { RiskService } from '../risk';
 import type { SlackIdentity } from './identity';
 
 export interface SlackDeps {
   service: RequestService;
+  /** Access reviews (Keep / Revoke); absent in tests that build Slack alone. */
+  risk?: RiskService;
   policy: () => Policy;
   okta: OktaPort;
   identity: SlackIdentity;

@@ -13,6 +13,7 @@ import { SlackAdapter } from '../../activities/adapters/slack';
 import type { Policy } from '../../activities/policy/schema';
 import type { OktaPort } from '../../activities/ports';
 import type { RequestService } from '../access-requests';
+import type { RiskService } from '../risk';
 import * as actions from './actions';
 import * as commands from './commands';
 import type { SlackDeps } from './deps';
@@ -28,6 +29,7 @@ export interface SlackAppOptions {
   /** Web API base (the emulator's http://127.0.0.1:4020/api/); default Slack's own. */
   apiUrl?: string;
   service: RequestService;
+  risk?: RiskService;
   policy: () => Policy;
   okta: OktaPort;
   logger: Logger;
@@ -89,7 +91,7 @@ export function mountSlack(web: express.Application, opts: SlackAppOptions): App
       okta: opts.okta,
       teamId: opts.teamId,
     });
-  const deps: SlackDeps = { service: opts.service, policy: opts.policy, okta: opts.okta, identity, logger };
+  const deps: SlackDeps = { service: opts.service, ...(opts.risk ? { risk: opts.risk } : {}), policy: opts.policy, okta: opts.okta, identity, logger };
   actions.register(app, deps);
   commands.register(app, deps);
   views.register(app, deps);

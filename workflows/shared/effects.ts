@@ -9,6 +9,7 @@
  * what an earlier one returned (the Jira key, the Slack messages to update).
  */
 import { log, proxyActivities } from '@temporalio/workflow';
+import type { MailContent } from '../../activities/mail/message';
 import type { ApprovalMessageFacts } from '../../activities/slack-messages';
 import type { AuditEvent, JiraIssueRef, SlackMessageRef } from '../../activities/ports';
 import { EFFECTS } from './retry';
@@ -17,20 +18,29 @@ import { EFFECTS } from './retry';
 export type SlackNotice =
   | { kind: 'text'; text: string }
   | { kind: 'granted'; requestId: string; resourceName: string; expiresAt: string }
-  | { kind: 'warning'; requestId: string; resourceName: string; expiresAt: string };
+  | { kind: 'warning'; requestId: string; resourceName: string; expiresAt: string }
+  /** An access review with its Keep / Revoke buttons (value: the review id). */
+  | { kind: 'review'; reviewId: string; text: string };
 
 export type Effect =
   | { system: 'audit'; event: AuditEvent }
-  | { system: 'jira'; op: 'open'; requestId: string; summary: string; description: string }
-  | { system: 'jira'; op: 'comment'; requestId: string; key?: string; text: string }
+  /** `projectKey` / `issueType`: another project than JIRA_PROJECT_KEY (risk incidents). */
+  | { system: 'jira'; op: 'open'; requestId: string; summary: string; description: string; projectKey?: string; issueType?: string }
+  | { system: 'jira'; op: 'comment'; requestId: string; key?: string; text: string; projectKey?: string }
   | { system: 'jira'; op: 'close'; requestId: string; key?: string }
   | { system: 'slack'; op: 'approvals'; step: number; facts: ApprovalMessageFacts; approvers: string[]; channel?: string }
   | { system: 'slack'; op: 'decided'; facts: ApprovalMessageFacts; refs: SlackMessageRef[]; outcome: string }
-  | { system: 'slack'; op: 'dm'; to: string; notice: SlackNotice }
+  /** With a `key`, the message posted is returned in `posts` (to update it later). */
+  | { system: 'slack'; op: 'dm'; to: string; notice: SlackNotice; key?: string }
   | { system: 'slack'; op: 'channel'; channel: string; text: string }
+  /** A channel post returned in `posts` under `key`, so a later batch can update it in place. */
+  | { system: 'slack'; op: 'post'; key: string; channel: string; text: string }
+  | { system: 'slack'; op: 'update'; ref: SlackMessageRef; notice: SlackNotice }
   /** To the security channel (GATEHOUSE_SECURITY_CHANNEL, or the risk policy's). */
   | { system: 'slack'; op: 'security'; text: string }
-  | { system: 'mail'; to: string[]; subject: string; text: string; html: string };
+  | { system: 'mail'; to: string[]; subject: string; text: string; html: string }
+  /** Rendered by the activity (activities/mail/message.ts renderMail). */
+  | { system: 'mail'; to: string[]; content: MailContent };
 
 export type EffectSystem = Effect['system'];
 
@@ -45,6 +55,8 @@ export interface EffectsResult {
   jira?: JiraIssueRef;
   /** Approval requests posted, by step (1-based). */
   approvals?: { step: number; refs: SlackMessageRef[] }[];
+  /** Messages posted with a key (`post`, keyed `dm`). */
+  posts?: { key: string; ref: SlackMessageRef }[];
   /** Effects given up on (refused, or past their system's budget). */
   failures: SideEffectFailure[];
 }

@@ -4,7 +4,13 @@
  */
 import { SA } from '../constants';
 
-export const KIND = { accessRequest: 'access_request', temporaryAccount: 'temporary_account' } as const;
+export const KIND = {
+  accessRequest: 'access_request',
+  temporaryAccount: 'temporary_account',
+  riskEvent: 'risk_event',
+  userRisk: 'user_risk',
+  accessReview: 'access_review',
+} as const;
 
 /** A request in one of these holds (or is about to hold) the resource: a second one is a conflict. */
 export const OPEN_REQUEST_STATUSES = ['pending_approval', 'provisioning', 'active', 'revoking'] as const;
@@ -40,4 +46,9 @@ export function requestQuery(f: RequestFilter = {}): string {
   if (f.resources) clauses.push(`${SA.resource.name} IN ${list(f.resources)}`);
   if (f.running) clauses.push('ExecutionStatus = "Running"');
   return clauses.join(' AND ');
+}
+
+/** Running temporary accounts whose login (GatehouseResource, SPEC §11) is `login`: risk response closes them. */
+export function temporaryAccountsOfLoginQuery(login: string): string {
+  return [`${SA.kind.name} = ${quote(KIND.temporaryAccount)}`, `${SA.resource.name} = ${quote(login)}`, 'ExecutionStatus = "Running"'].join(' AND ');
 }

@@ -4,7 +4,8 @@ import * as approve from './approve';
 import * as deny from './deny';
 import * as extend from './extend';
 import * as revoke from './revoke';
+import * as review from './review';
 
 export function register(app: App, deps: SlackDeps): void {
-  for (const listener of [approve, deny, extend, revoke]) listener.register(app, deps);
+  for (const listener of [approve, deny, extend, revoke, review]) listener.register(app, deps);
 }
