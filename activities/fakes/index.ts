@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { classifyFailure } from '../errors';
 import { loadDirectory, type Directory } from '../directory';
-import type { AuditEvent, AuditPort, CreateUserInput, DirectoryUser, JiraIssueRef, JiraPort, Lease, LedgerPort, NewLease, OktaPort, SlackMessageRef, SlackPort, StandingRecord } from '../ports';
+import type { AuditEvent, AuditPort, CreateUserInput, DirectoryUser, JiraIssueRef, JiraPort, Lease, LedgerPort, MailPort, NewLease, OktaPort, OutgoingMail, SlackMessageRef, SlackPort, StandingRecord } from '../ports';
 
 export class FakeOkta implements OktaPort {
   readonly users = new Map<string, DirectoryUser>();
@@ -261,13 +261,23 @@ export class FakeAudit implements AuditPort, LedgerPort {
   }
 }
 
+/** Mail kept in memory, for assertions. */
+export class FakeMail implements MailPort {
+  readonly sent: OutgoingMail[] = [];
+  async send(mail: OutgoingMail) {
+    this.sent.push(mail);
+    return { messageId: `<fake-${this.sent.length}@gatehouse>` };
+  }
+}
+
 export interface FakePorts {
   okta: FakeOkta;
   slack: FakeSlack;
   jira: FakeJira;
   audit: FakeAudit;
+  mail: FakeMail;
 }
 
 export function createFakePorts(dir: Directory = loadDirectory()): FakePorts {
-  return { okta: new FakeOkta(dir), slack: new FakeSlack(dir), jira: new FakeJira(), audit: new FakeAudit() };
+  return { okta: new FakeOkta(dir), slack: new FakeSlack(dir), jira: new FakeJira(), audit: new FakeAudit(), mail: new FakeMail() };
 }

@@ -74,7 +74,8 @@ class AccessReview {
   /** Who may decide (resolved once), then the manager's DM with the buttons and e-mail. */
   async open(): Promise<void> {
     const { state } = this;
-    const who = await lookups.resolveReviewers({ userId: state.userId, ...(this.input.reviewersGroupId ? { reviewersGroupId: this.input.reviewersGroupId } : {}) });
+    const args = { userId: state.userId, ...(this.input.reviewersGroupId ? { reviewersGroupId: this.input.reviewersGroupId } : {}) };
+    const who = await critical(() => local.resolveReviewers(args), () => lookups.resolveReviewers(args));
     state.manager = who.manager;
     state.reviewers = who.reviewers;
     this.audit('review_opened', 'gatehouse', { appId: state.app.id, level: state.level, eventUuid: state.eventUuid, manager: state.manager ?? null, reviewers: state.reviewers, dueAt: state.dueAt });

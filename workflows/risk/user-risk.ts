@@ -28,7 +28,7 @@ import * as W from './wording';
 
 const local = proxyLocalActivities<RiskActivities>(OKTA_LOCAL);
 const durable = proxyActivities<RiskActivities>(OKTA_DURABLE);
-/** Best effort: the records wait for it at most a few minutes (Okta down delays the e-mail, not a revoke). */
+/** Best effort, after the local attempts: the records wait for it at most a few minutes (Okta down delays the e-mail, never a revoke). */
 const lookups = proxyActivities<Pick<RiskActivities, 'lookupRiskSubject'>>({ ...LOOKUPS, scheduleToCloseTimeout: '5 minutes' });
 
 /** Continue as new after this many events (or when Temporal suggests it), with the state carried. */
@@ -160,7 +160,7 @@ class UserRisk {
         this.audit('risk_revocation_failed', 'risk', { eventUuid: event.uuid, message: refusal(err)!.message });
         return null;
       }),
-      lookups.lookupRiskSubject({ userId: state.userId }).catch(() => null),
+      critical(() => local.lookupRiskSubject({ userId: state.userId }), () => lookups.lookupRiskSubject({ userId: state.userId })).catch(() => null),
     ]);
     state.quarantine = quarantine;
     if (subject) {
