@@ -128,6 +128,10 @@ export interface UserRiskInput {
   login: string;
   /** The state carried over by continue-as-new. */
   carried?: UserRiskState;
+  /** Events received but not handled yet when the previous run continued as new. */
+  pending?: RiskSignal[];
+  /** Continue as new after this many events (default 200; tests lower it). */
+  eventsPerRun?: number;
 }
 
 export const REVIEW_STATUSES = ['pending', 'revoking', 'kept', 'revoked', 'failed'] as const;

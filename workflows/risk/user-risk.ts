@@ -44,17 +44,14 @@ const EVENTS_PER_RUN = 200;
 export async function userRiskWorkflow(input: UserRiskInput): Promise<void> {
   const user = new UserRisk(input);
   user.listen();
-  for (;;) {
-    await user.serve();
-    await user.settle();
-    if (!user.hasWork()) break;
-  }
-  await continueAsNew<typeof userRiskWorkflow>({ userId: input.userId, login: user.state.login, carried: user.state });
+  await user.serve();
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof userRiskWorkflow>({ ...input, login: user.state.login, carried: user.state, pending: user.pending() });
 }
 
 class UserRisk {
   readonly state: UserRiskState;
-  private readonly inbox: RiskSignal[] = [];
+  private readonly inbox: RiskSignal[];
   /** Audit, Slack and mail; Jira has its own lane, so an outage there delays only the incident. */
   private readonly records = new Effects((r) => this.absorb(r));
   private readonly incidents = new Effects((r) => this.absorbIncident(r));
@@ -66,8 +63,12 @@ class UserRisk {
   private handled = 0;
   private auditSeq = 0;
 
+  private readonly eventsPerRun: number;
+
   constructor(input: UserRiskInput) {
     this.state = S.initialUserRisk(input);
+    this.inbox = [...(input.pending ?? [])];
+    this.eventsPerRun = input.eventsPerRun ?? EVENTS_PER_RUN;
   }
 
   listen(): void {
@@ -82,16 +83,23 @@ class UserRisk {
     });
   }
 
-  hasWork(): boolean {
-    return this.inbox.length > 0;
+  /** What is still to handle when this run ends (the next one starts with it). */
+  pending(): RiskSignal[] {
+    return [...this.inbox];
   }
 
-  /** Handles events one at a time until this run has done its share. */
+  /**
+   * Handles events one at a time, for as long as there are any; returns (to continue as new) once
+   * this run has done its share and nothing is in flight — records included, so no result is lost
+   * between runs. A Jira outage delays that moment, never an event.
+   */
   async serve(): Promise<void> {
     this.publish();
-    while (this.handled < EVENTS_PER_RUN && !workflowInfo().continueAsNewSuggested) {
-      await condition(() => this.inbox.length > 0);
-      const next = this.inbox.shift()!;
+    const due = () => this.handled >= this.eventsPerRun || workflowInfo().continueAsNewSuggested;
+    for (;;) {
+      await condition(() => this.inbox.length > 0 || (due() && this.records.idle() && this.incidents.idle()));
+      const next = this.inbox.shift();
+      if (!next) return;
       if (S.isDuplicate(this.state, next.event.uuid)) continue;
       if (next.event.kind === 'level') await this.onLevel(next.event, next.policy);
       else await this.onAppAssignment(next.event, next.policy);
@@ -100,12 +108,6 @@ class UserRisk {
       this.incidents.flush();
       this.publish();
     }
-  }
-
-  /** Every record sent and every handler done, before continuing as new. */
-  async settle(): Promise<void> {
-    await Promise.all([this.records.drain(), this.incidents.drain()]);
-    await condition(allHandlersFinished);
   }
 
   // ---- level changes

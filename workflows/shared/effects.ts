@@ -71,6 +71,7 @@ const { applyEffects } = proxyActivities<EffectsActivities>(EFFECTS);
 export class Effects {
   private pending: (() => Effect[])[] = [];
   private tail: Promise<void> = Promise.resolve();
+  private inFlight = 0;
 
   constructor(private readonly onResult: (result: EffectsResult) => void) {}
 
@@ -84,18 +85,28 @@ export class Effects {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.inFlight++;
     this.tail = this.tail.then(async () => {
-      const effects = batch.flatMap((build) => build());
-      if (effects.length === 0) return;
       try {
-        this.onResult(await applyEffects({ effects }));
-      } catch (err) {
-        // Only past the activity's own day of retries: the records are lost, the lifecycle is not.
-        const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-        log.warn('records of a transition given up after retries', { message });
-        this.onResult({ failures: [{ system: 'records', action: 'applyEffects', message, at: new Date().toISOString() }] });
+        const effects = batch.flatMap((build) => build());
+        if (effects.length === 0) return;
+        try {
+          this.onResult(await applyEffects({ effects }));
+        } catch (err) {
+          // Only past the activity's own day of retries: the records are lost, the lifecycle is not.
+          const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+          log.warn('records of a transition given up after retries', { message });
+          this.onResult({ failures: [{ system: 'records', action: 'applyEffects', message, at: new Date().toISOString() }] });
+        }
+      } finally {
+        this.inFlight--;
       }
     });
+  }
+
+  /** Nothing recorded, nothing being sent (a long-lived workflow may then continue as new). */
+  idle(): boolean {
+    return this.pending.length === 0 && this.inFlight === 0;
   }
 
   /** Flushes, then resolves when every batch — including any recorded meanwhile — has finished (never rejects). */
