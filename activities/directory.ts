@@ -46,7 +46,14 @@ export const directorySchema = z.object({
   users: z.array(directoryUserSchema).default([]),
   groups: z.array(directoryGroupSchema).default([]),
   apps: z.array(directoryAppSchema).default([]),
-  jira: z.object({ projectKey: z.string().min(1), projectName: z.string().optional() }).optional(),
+  jira: z
+    .object({
+      projectKey: z.string().min(1),
+      projectName: z.string().optional(),
+      /** More projects (risk incidents go to their own). */
+      projects: z.array(z.object({ key: z.string().min(1), name: z.string().optional() })).default([]),
+    })
+    .optional(),
   slack: z
     .object({
       teamId: z.string().optional(),

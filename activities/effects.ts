@@ -12,7 +12,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Effect, EffectsResult, EffectSystem, SideEffectFailure, SlackNotice } from '../workflows/shared/effects';
 import type { AuditEvent, AuditPort, JiraPort, MailPort, SlackMessageRef, SlackPort } from './ports';
 import { renderMail } from './mail/message';
-import { approvalRequestMessage, decidedApprovalMessage, expiryWarningMessage, grantActiveMessage, loginsIn, slackLiteral } from './slack-messages';
+import { approvalRequestMessage, decidedApprovalMessage, expiryWarningMessage, grantActiveMessage, loginsIn, reviewRequestMessage, slackLiteral } from './slack-messages';
 import { accountReadyMessage, accountWarningMessage } from './temporary-account-messages';
 
 export interface EffectsDeps {
@@ -61,13 +61,18 @@ export function createEffectsActivities(deps: EffectsDeps) {
     if (n.kind === 'warning') return expiryWarningMessage(n.requestId, n.resourceName, n.expiresAt);
     if (n.kind === 'account_ready') return accountReadyMessage(n.facts);
     if (n.kind === 'account_warning') return accountWarningMessage(n.facts);
+    if (n.kind === 'review') return reviewRequestMessage(n.reviewId, n.text);
     // Sentences of Gatehouse's own that may quote people's words (an end reason, a denial).
     return { text: slackLiteral(n.text) };
   }
 
-  async function jiraKey(requestId: string, key: string | undefined, result: EffectsResult): Promise<string | null> {
-    return key ?? result.jira?.key ?? (await jira.findIssueByLabel(jiraLabelFor(requestId)))?.key ?? null;
+  async function jiraKey(requestId: string, key: string | undefined, result: EffectsResult, projectKey?: string): Promise<string | null> {
+    return key ?? result.jira?.key ?? (await jira.findIssueByLabel(jiraLabelFor(requestId), projectKey))?.key ?? null;
   }
+
+  const keep = (result: EffectsResult, key: string | undefined, ref: SlackMessageRef | null) => {
+    if (key && ref) (result.posts ??= []).push({ key, ref });
+  };
 
   /** Runs one effect; what it returns goes into `result`. */
   async function apply(effect: Effect, result: EffectsResult): Promise<void> {
@@ -84,10 +89,11 @@ export function createEffectsActivities(deps: EffectsDeps) {
       case 'jira': {
         if (effect.op === 'open') {
           const label = jiraLabelFor(effect.requestId);
-          result.jira = (await jira.findIssueByLabel(label)) ?? (await jira.createIssue({ summary: effect.summary, description: effect.description, labels: ['gatehouse', label] }));
+          const where = { projectKey: effect.projectKey, issueType: effect.issueType };
+          result.jira = (await jira.findIssueByLabel(label, effect.projectKey)) ?? (await jira.createIssue({ summary: effect.summary, description: effect.description, labels: ['gatehouse', label], ...where }));
           return;
         }
-        const key = await jiraKey(effect.requestId, effect.key, result);
+        const key = await jiraKey(effect.requestId, effect.key, result, effect.op === 'comment' ? effect.projectKey : undefined);
         if (!key) throw ApplicationFailure.create({ type: 'JiraRejected', message: 'the request has no Jira ticket', nonRetryable: true });
         if (effect.op === 'comment') await jira.addComment(key, effect.text);
         else await jira.transitionIssue(key, 'Done');
@@ -114,12 +120,22 @@ export function createEffectsActivities(deps: EffectsDeps) {
           }
           case 'dm': {
             const ref = await dm(effect.to, noticeBody(effect.notice));
+            keep(result, effect.key, ref);
             if (ref && effect.notification) notified(result, `slack:${effect.to}`, effect.notification);
             return;
           }
           case 'channel':
             await slack.postMessage({ channel: effect.channel, text: effect.text });
             return;
+          case 'post':
+            keep(result, effect.key, await slack.postMessage({ channel: effect.channel, text: slackLiteral(effect.text) }));
+            return;
+          case 'update': {
+            // Blocks always go with an update: without them Slack would keep the old buttons.
+            const body = noticeBody(effect.notice);
+            await slack.updateMessage(effect.ref, { text: body.text, blocks: body.blocks ?? [{ type: 'section', text: { type: 'mrkdwn', text: body.text } }] });
+            return;
+          }
           case 'security':
             await slack.postMessage({ channel: deps.securityChannel, text: effect.text });
             return;

@@ -5,10 +5,12 @@
  * - grant / revoke / read-back of Okta memberships with the ledger (activities/grants.ts);
  * - applyEffects: a transition's records, audit, Jira, Slack and mail (activities/effects.ts);
  * - temporary accounts: login, create with the credential mailed, close (activities/temporary-accounts.ts).
+ * - risk response: quarantine, revocation for risk, app rollback, reviewers (activities/risk.ts).
  */
 import type { AccessRequestInput, ResolveResult } from '../workflows/access-request/types';
 import { createEffectsActivities, type EffectsDeps } from './effects';
 import { createGrantActivities } from './grants';
+import { createRiskActivities, type RiskWorkflowsPort } from './risk';
 import { createStandingActivities } from './standing';
 import { createTemporaryAccountActivities } from './temporary-accounts';
 import type { Policy } from './policy/schema';
@@ -26,6 +28,8 @@ export interface ActivityDeps extends Ports {
   onAudit?: EffectsDeps['onAudit'];
   /** OKTA_ORG_URL: where temporary accounts sign in (named in their e-mails). */
   oktaSignInUrl?: string;
+  /** Temporal itself, for risk response (signal-with-start, visibility, revoke signals). */
+  workflows?: RiskWorkflowsPort;
 }
 
 export function createActivities(deps: ActivityDeps) {
@@ -36,6 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createGrantActivities({ okta: deps.okta, ledger: deps.audit, audit: deps.audit, onAudit: deps.onAudit }),
     ...createStandingActivities({ ledger: deps.audit }),
     ...createTemporaryAccountActivities({ okta: deps.okta, mail: deps.mail, signInUrl: deps.oktaSignInUrl }),
+    ...createRiskActivities({ okta: deps.okta, ledger: deps.audit, workflows: deps.workflows, onAudit: deps.onAudit }),
     ...createEffectsActivities({
       audit: deps.audit,
       jira: deps.jira,

@@ -116,9 +116,10 @@ export interface JiraIssueRef {
 }
 
 export interface JiraPort {
-  /** The issue carrying this label, if one exists (how a retried create finds its ticket). */
-  findIssueByLabel(label: string): Promise<JiraIssueRef | null>;
-  createIssue(input: { summary: string; description: string; labels: string[] }): Promise<JiraIssueRef>;
+  /** The issue carrying this label, if one exists (how a retried create finds its ticket); `projectKey` defaults to the configured one. */
+  findIssueByLabel(label: string, projectKey?: string): Promise<JiraIssueRef | null>;
+  /** In the configured project and issue type unless given (risk incidents go to their own). */
+  createIssue(input: { summary: string; description: string; labels: string[]; projectKey?: string; issueType?: string }): Promise<JiraIssueRef>;
   addComment(key: string, text: string): Promise<void>;
   /** Moves the issue along its workflow to the named status; a no-op when already there. */
   transitionIssue(key: string, statusName: 'In Progress' | 'Done'): Promise<void>;

@@ -127,7 +127,7 @@ const baseSchema = z
     OKTA_OIDC_CLIENT_ID: optional,
     OKTA_OIDC_CLIENT_SECRET: optional,
     /** The shared secret Okta sends in Authorization on every event-hook request (npm run okta:event-hook sets it on the hook). */
-    OKTA_EVENT_HOOK_SECRET: optional,
+    OKTA_EVENT_HOOK_SECRET: optional.pipe(z.string().min(16, 'at least 16 random characters (openssl rand -base64 24)').optional()),
     SLACK_BOT_TOKEN: optional,
     SLACK_SIGNING_SECRET: optional,
     SLACK_API_URL: optionalUrl,

@@ -9,6 +9,8 @@ export const ActionId = {
   Deny: 'deny_request',
   Extend: 'extend_request',
   Revoke: 'revoke_request',
+  ReviewKeep: 'review_keep',
+  ReviewRevoke: 'review_revoke',
 } as const;
 
 export interface ApprovalMessageFacts {
@@ -138,6 +140,25 @@ export function expiryWarningMessage(requestId: string, resourceName: string, ex
         block_id: `warning:${requestId}`,
         elements: [{ type: 'button', action_id: ActionId.Extend, text: { type: 'plain_text', text: 'Extend' }, value: requestId }],
       },
+    ],
+  };
+}
+
+/** An access review for the user's manager (SPEC §12): Keep / Revoke, the value is the review id. */
+export function reviewRequestMessage(reviewId: string, text: string): { text: string; blocks: unknown[] } {
+  return {
+    text: `:mag: ${slackLiteral(text)}`,
+    blocks: [
+      section(`:mag: ${slackLiteral(text)}`),
+      {
+        type: 'actions',
+        block_id: `review:${reviewId}`,
+        elements: [
+          { type: 'button', action_id: ActionId.ReviewKeep, text: { type: 'plain_text', text: 'Keep' }, value: reviewId },
+          { type: 'button', action_id: ActionId.ReviewRevoke, style: 'danger', text: { type: 'plain_text', text: 'Revoke' }, value: reviewId },
+        ],
+      },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `Access review \`${reviewId}\`` }] },
     ],
   };
 }

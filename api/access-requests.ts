@@ -66,6 +66,8 @@ export interface RequestServiceOptions {
   updateTimeoutMs?: number;
   /** Signs page tokens; replicas that share it accept each other's tokens. */
   pageTokenKey: Buffer;
+  /** Refuses (throws) a request its requester may not file at all just now: quarantined for risk. */
+  riskGate?: (input: AccessRequestInput) => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -161,6 +163,7 @@ export function createRequestService(opts: RequestServiceOptions) {
    */
   async function submit(input: AccessRequestInput, idempotent: boolean): Promise<LoadedState & { created: boolean }> {
     return exclusive(`${input.requester}\n${input.resource}`, async () => {
+      await opts.riskGate?.(input);
       const open = await findOpenRequest(input.requester, input.resource, input.requestId);
       if (open) throw new OpenRequestExists(open, input.requester, input.resource);
       return start(input, idempotent);

@@ -12,6 +12,8 @@ import { rateLimit } from 'express-rate-limit';
 import type { Policy } from '../activities/policy/schema';
 import type { OktaPort } from '../activities/ports';
 import { createRequestService, type RequestService } from './access-requests';
+import { oktaHookRouter } from './hooks/okta';
+import { createRiskService, type RiskService } from './risk';
 import type { ApiToken } from '../activities/settings';
 import { authenticate, callerKey, callerOf } from './auth';
 import type { OktaTokenVerifier } from './identity/okta-token';
@@ -25,6 +27,7 @@ import { auditRouter, type AuditReader } from './routes/audit';
 import { healthRouter } from './routes/health';
 import { requestsRouter } from './routes/requests';
 import { resourcesRouter } from './routes/resources';
+import { reviewsRouter, riskRouter } from './routes/risk';
 import { standingMembersRouter } from './routes/standing-members';
 import { temporaryAccountsRouter } from './routes/temporary-accounts';
 import { createTemporaryAccountService, type TemporaryAccountService } from './temporary-accounts';
@@ -49,7 +52,9 @@ export interface ApiDeps {
    * Mounts routers that must see the raw body, before any body parser: the Slack Bolt receiver
    * (`/slack/events`, signature checks need the raw bytes) and the Okta event hook go here.
    */
-  beforeParsers?: (app: express.Application, service: RequestService, accounts: TemporaryAccountService) => void;
+  beforeParsers?: (app: express.Application, service: RequestService, services: { accounts: TemporaryAccountService; risk: RiskService }) => void;
+  /** OKTA_EVENT_HOOK_SECRET: turns /hooks/okta on (404 without it). */
+  oktaHookSecret?: string;
   /** How long a status query may wait for a worker (default 3 s) before answering from visibility. */
   queryTimeoutMs?: number;
   /** How long a decision Update may wait for a worker (default 10 s) before a 503. */
@@ -107,6 +112,7 @@ export function createApp(deps: ApiDeps): express.Application {
     }),
   );
 
+  const risk = createRiskService({ temporal: deps.temporal, taskQueue: deps.taskQueue, queryTimeoutMs: deps.queryTimeoutMs, updateTimeoutMs: deps.updateTimeoutMs });
   // One service for every entry point (HTTP routes, Slack): same checks, same duplicate guard.
   const pageTokenKey = deps.pageTokenKey ?? createHash('sha256').update(`gatehouse page tokens\n${[...deps.tokens.keys()].sort().join('\n')}`).digest();
   const service = createRequestService({
@@ -115,6 +121,8 @@ export function createApp(deps: ApiDeps): express.Application {
     queryTimeoutMs: deps.queryTimeoutMs,
     updateTimeoutMs: deps.updateTimeoutMs,
     ...(deps.audit ? { ledger: deps.audit } : {}),
+    // A user Okta rates HIGH (quarantined) may request nothing (SPEC §12).
+    riskGate: risk.refuseIfQuarantined,
     pageTokenKey,
   });
   const accounts = createTemporaryAccountService({
@@ -131,7 +139,8 @@ export function createApp(deps: ApiDeps): express.Application {
   const people = createPeople(deps.okta);
 
   // Raw-body consumers (Slack Bolt at /slack/events, Okta hooks) mount here, before any parser.
-  deps.beforeParsers?.(app, service, accounts);
+  deps.beforeParsers?.(app, service, { accounts, risk });
+  if (deps.oktaHookSecret) app.use(oktaHookRouter({ secret: deps.oktaHookSecret, policy: deps.policy, risk, registry: metrics.registry, logger: deps.logger }));
 
   app.use(healthRouter(deps.temporal, deps.audit));
   app.get('/metrics', metrics.handler);
@@ -151,6 +160,8 @@ export function createApp(deps: ApiDeps): express.Application {
   v1.use('/audit', auditRouter(deps.audit));
   v1.use('/standing-members', standingMembersRouter(deps, people));
   v1.use('/temporary-accounts', temporaryAccountsRouter(deps, accounts, people));
+  v1.use('/risk', riskRouter(deps, risk, people));
+  v1.use('/reviews', reviewsRouter(deps, risk, people));
   v1.use(notFoundRoute);
   app.use('/v1', v1);
 

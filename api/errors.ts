@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'conflict'
   | 'beyond_policy'
   | 'insufficient_scope'
+  | 'risk_quarantined'
   | 'rate_limited'
   | 'payload_too_large'
   | 'unsupported_media_type'

@@ -84,10 +84,12 @@ async function main(): Promise<void> {
     logger,
     audit,
     ...(portal.options ? { portal: portal.options } : {}),
+    // Okta event hooks (risk response) at /hooks/okta, when the shared secret is set.
+    ...(settings.OKTA_EVENT_HOOK_SECRET ? { oktaHookSecret: settings.OKTA_EVENT_HOOK_SECRET } : {}),
     // Slack approvals, /access and the DM buttons, when the Slack app is configured.
     ...(settings.SLACK_BOT_TOKEN && settings.SLACK_SIGNING_SECRET
       ? {
-          beforeParsers: (web, service, accounts) => {
+          beforeParsers: (web, service, { accounts, risk }) => {
             mountSlack(web, {
               accounts,
               botToken: settings.SLACK_BOT_TOKEN!,
@@ -95,6 +97,7 @@ async function main(): Promise<void> {
               apiUrl: settings.SLACK_API_URL,
               teamId: settings.SLACK_TEAM_ID,
               service,
+              risk,
               policy,
               okta,
               logger,

@@ -9,6 +9,7 @@ import { approveBody, cancelBody, closeAccountBody, createAccountBody, createReq
 import { auditEventSchema, requestViewResponseSchema as requestViewSchema } from './views';
 import { accountViewSchema } from './temporary-account-view';
 import { addBody as standingAddBody, listQuery as standingListQuery } from './routes/standing-members';
+import { decideReviewBody, reviewViewSchema, riskViewSchema } from './routes/risk';
 
 type Schema = z.ZodType;
 const json = (schema: Schema) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
@@ -16,7 +17,7 @@ const json = (schema: Schema) => z.toJSONSchema(schema, { io: 'input', unreprese
 // Response shapes (what the routes answer), as zod too, so one generator writes the whole document.
 const errorSchema = z.object({
   error: z.object({
-    code: z.enum(['validation_failed', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'beyond_policy', 'payload_too_large', 'unavailable', 'internal']),
+    code: z.enum(['validation_failed', 'unauthorized', 'forbidden', 'insufficient_scope', 'risk_quarantined', 'not_found', 'conflict', 'beyond_policy', 'payload_too_large', 'unavailable', 'internal']),
     message: z.string(),
     details: z.array(z.unknown()),
   }),
@@ -67,6 +68,15 @@ export const OPERATIONS: Operation[] = [
   v1({ method: 'get', path: '/v1/standing-members', summary: 'Standing access records (scope admin)', query: standingListQuery, ok: { status: 200, schema: z.object({ items: z.array(standingRecordSchema) }), description: 'records' } }),
   v1({ method: 'post', path: '/v1/standing-members', summary: 'Allowlist a standing member of a managed group (scope admin, audited)', body: standingAddBody, ok: { status: 201, schema: standingRecordSchema, description: 'the record' } }),
   v1({ method: 'delete', path: '/v1/standing-members/{userId}/{groupId}', summary: 'Remove a standing record (scope admin, audited)', ok: { status: 204, description: 'removed' } }),
+  v1({ method: 'get', path: '/v1/risk/users/{login}', summary: "A user's Okta risk as Gatehouse holds it: level, quarantine, incident, actions (scope admin)", ok: { status: 200, schema: riskViewSchema, description: 'the risk view' } }),
+  v1({ method: 'get', path: '/v1/reviews/{id}', summary: 'An access review of a high-risk app assignment (scope admin, or the manager or a reviewer)', ok: { status: 200, schema: reviewViewSchema, description: 'the review view' } }),
+  v1({
+    method: 'post',
+    path: '/v1/reviews/{id}/decide',
+    summary: 'Keep or revoke the assignment (the manager or a member of risk.reviewersGroupId; scope admin for tokens)',
+    body: decideReviewBody,
+    ok: { status: 200, schema: reviewViewSchema, description: 'the review view after the decision (revoked: the assignment is gone)' },
+  }),
   v1({ method: 'get', path: '/v1/resources', summary: 'The resource catalogue', query: resourcesQuery, ok: { status: 200, schema: z.object({ items: z.array(resourceSchema) }), description: 'resources' } }),
   v1({
     method: 'get',
@@ -79,6 +89,18 @@ export const OPERATIONS: Operation[] = [
   { method: 'get', path: '/readyz', summary: 'Readiness: Temporal and the audit store answer', ok: { status: 200, description: 'ready (503 when not)' } },
   { method: 'get', path: '/metrics', summary: 'Prometheus metrics', ok: { status: 200, description: 'text exposition format', text: true } },
   { method: 'get', path: '/openapi.json', summary: 'This document', ok: { status: 200, description: 'OpenAPI 3.1' } },
+  {
+    method: 'get',
+    path: '/hooks/okta',
+    summary: "Okta's event-hook verification: Authorization = OKTA_EVENT_HOOK_SECRET and x-okta-verification-challenge → { verification } (401 without the secret; 404 when none is configured)",
+    ok: { status: 200, schema: z.object({ verification: z.string() }), description: 'the challenge echoed' },
+  },
+  {
+    method: 'post',
+    path: '/hooks/okta',
+    summary: 'Okta event-hook deliveries (user.risk.detect, user.risk.change, application.user_membership.add); each event starts risk-event-<uuid> before the answer',
+    ok: { status: 200, schema: z.object({ received: z.number().int() }), description: 'taken (other event types are acknowledged and counted)' },
+  },
 ];
 
 const ERRORS: Record<string, string> = {

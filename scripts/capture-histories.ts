@@ -1,6 +1,7 @@
 /**
- * `npm run capture-histories`: runs every path of the access-request workflow on a fresh dev
- * server and writes each history to test/replay/histories/, where the replay test guards them.
+ * `npm run capture-histories`: runs every path of the access-request workflow (and the risk
+ * response's, scripts/capture-risk-histories.ts) on a fresh dev server and writes each history to
+ * test/replay/histories/, where the replay test guards them.
  * Run it after a deliberate, patched() change to add the new path's history; never to "fix" a
  * failing replay.
  */
@@ -25,6 +26,7 @@ import type { AccessRequestInput } from '../workflows/access-request/types';
 import { testPolicy } from '../test/helpers/policies';
 import { connectHarness, createTestWorker, uniqueQueue, type TestHarness } from '../test/helpers/temporal';
 import { waitFor } from '../test/helpers/wait';
+import { captureRisk } from './capture-risk-histories';
 import { findTemporalCli } from './temporal-cli';
 import { startDevServer } from './temporal-server';
 
@@ -295,6 +297,7 @@ async function main() {
     for (const s of scenarios.filter((x) => only.length === 0 || only.includes(x.name))) await capture(h, s, outDir, cli, server.address);
     if (only.length === 0 || only.includes(RECONCILE_SCENARIO)) await captureReconcile(h, outDir, cli, server.address);
     for (const s of accountScenarios.filter((x) => only.length === 0 || only.includes(x.name))) await captureAccount(h, s, outDir, cli, server.address);
+    await captureRisk(h, outDir, cli, server.address, only);
   } finally {
     await h.close();
     await server.stop();

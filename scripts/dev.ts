@@ -11,6 +11,7 @@ import { Connection } from '@temporalio/client';
 import { loadPolicy, PolicyError } from '../activities/policy/load';
 import { API_SCOPES, configuredSystems, loadSettings, SettingsError, type Settings } from '../activities/settings';
 import { createOktaClient } from '../activities/adapters/okta';
+import { registerEventHook } from './okta-event-hook';
 import { setupOktaSchema } from './okta-setup';
 import { createSupervisor } from './dev-supervisor';
 import { findTemporalCli } from './temporal-cli';
@@ -91,6 +92,8 @@ async function main() {
     GATEHOUSE_PUBLIC_URL: publicUrl,
     // Kept in .data/, so portal sessions survive a restart of dev mode.
     GATEHOUSE_SESSION_SECRET: settings.GATEHOUSE_SESSION_SECRET ?? devSecret('session-secret'),
+    // The event hook's shared secret (risk response): the API checks it, the emulator's hook sends it.
+    OKTA_EVENT_HOOK_SECRET: settings.OKTA_EVENT_HOOK_SECRET ?? devSecret('okta-event-hook-secret'),
   };
 
   // 1. Temporal: the dev server unless TEMPORAL_ADDRESS points elsewhere or one already answers.
@@ -130,6 +133,13 @@ async function main() {
   start('worker', 'workers/main.ts', env);
   start('api', 'api/main.ts', env);
   await waitUntil('the API', httpOk(`${apiUrl}/healthz`));
+  // Risk response: the Okta emulator delivers its System Log events to the API, as Okta would.
+  if (emulate.includes('okta')) {
+    // Not fatal: everything else works without it, and the message says what to fix.
+    await registerEventHook(createOktaClient({ orgUrl: 'http://127.0.0.1:4010', token: 'dev-okta-token' }), { url: `${apiUrl}/hooks/okta`, name: 'Gatehouse', secret: env.OKTA_EVENT_HOOK_SECRET! }, (l) =>
+      say('dev', `okta:event-hook ${l}`),
+    ).catch((err: unknown) => say('dev', `okta:event-hook failed, risk events will not reach Gatehouse: ${err instanceof Error ? err.message : String(err)}`));
+  }
 
   const curl = `curl -s -X POST ${apiUrl}/v1/requests -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"requester":"alice@example.com","resource":"prod-db-admin","duration":"2m","justification":"OPS-123 investigate slow queries"}'`;
   const lines = [
@@ -141,6 +151,7 @@ async function main() {
       : []),
     `  Temporal UI    ${settings.TEMPORAL_UI_URL}`,
     ...(emulate.includes('okta') ? ['  Okta emulator  http://127.0.0.1:4010/_emulator/state'] : []),
+    `  Okta hook      ${apiUrl}/hooks/okta   secret (OKTA_EVENT_HOOK_SECRET): ${env.OKTA_EVENT_HOOK_SECRET}`,
     ...(emulate.includes('slack') ? ['  Slack emulator http://127.0.0.1:4020/   (messages and buttons)'] : []),
     ...(emulate.includes('jira') ? ['  Jira emulator  http://127.0.0.1:4030/_emulator/state'] : []),
     ...(emulate.includes('mail') ? ['  SMTP emulator  http://127.0.0.1:4026/   (received mail)'] : []),
@@ -151,6 +162,13 @@ async function main() {
     `  curl -s -X POST ${apiUrl}/v1/requests/<id>/approve -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"approver":"bob@example.com"}'`,
     `  curl -s -X POST ${apiUrl}/v1/requests/<id>/approve -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"approver":"carol@example.com"}'`,
     `  curl -s ${apiUrl}/v1/requests/<id> -H "Authorization: Bearer ${token}"`,
+    ...(emulate.includes('okta')
+      ? [
+          'Risk response: Okta raises alice to HIGH (her grants are revoked, she is quarantined; see the Slack, SMTP and Jira pages):',
+          `  curl -s -X POST http://127.0.0.1:4010/_emulator/risk -H 'Content-Type: application/json' -d '{"login":"alice@example.com","level":"HIGH"}'`,
+          `  curl -s ${apiUrl}/v1/risk/users/alice@example.com -H "Authorization: Bearer ${token}"`,
+        ]
+      : []),
     '',
     'A temporary account that closes itself after 30 s (bob asks; the credential mail shows on the SMTP emulator page; or /access temp in Slack):',
     `  curl -s -X POST ${apiUrl}/v1/temporary-accounts -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' -d '{"manager":"bob@example.com","firstName":"Élodie","lastName":"Lefèvre","personalEmail":"elodie@example.net","validity":"30s","groups":["paris-shared-inbox"],"reason":"redeployed to Paris"}'`,

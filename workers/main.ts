@@ -5,6 +5,7 @@
  */
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { riskWorkflowsFromTemporal } from '../activities/risk';
 import { PolicyError } from '../activities/policy/load';
 import { loadSettings, SettingsError, type Settings } from '../activities/settings';
 import { createLogger, installRuntimeLogger } from './logger';
@@ -31,7 +32,10 @@ async function main(): Promise<number> {
       namespace: settings.TEMPORAL_NAMESPACE,
       taskQueue: settings.GATEHOUSE_TASK_QUEUE,
       ...workflowCode(process.env.GATEHOUSE_WORKFLOW_BUNDLE),
-      activities: { ...createActivities({ ...ports, policy, securityChannel: settings.GATEHOUSE_SECURITY_CHANNEL, onAudit: ops.onAudit, oktaSignInUrl: settings.OKTA_ORG_URL }), ...ops.activities },
+      activities: {
+        ...createActivities({ ...ports, policy, securityChannel: settings.GATEHOUSE_SECURITY_CHANNEL, onAudit: ops.onAudit, oktaSignInUrl: settings.OKTA_ORG_URL, workflows: riskWorkflowsFromTemporal(ops.client, settings.GATEHOUSE_TASK_QUEUE) }),
+        ...ops.activities,
+      },
       interceptors: ops.interceptors,
       shutdownGraceTime: '10 seconds',
       // A drain that cannot finish (an activation Core refuses to complete) must not hang forever.

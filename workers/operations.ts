@@ -18,6 +18,8 @@ import { ensureReconcileSchedule } from './reconcile-schedule';
 import { connectionOptions } from './temporal-connection';
 
 export interface Operations {
+  /** The worker's Temporal client (risk response signals and lists workflows through it). */
+  client: Client;
   /** For Runtime.install (the SDK's Prometheus exporter), when worker metrics are on. */
   telemetryOptions?: RuntimeOptions['telemetryOptions'];
   activities: ReconcileActivities;
@@ -55,6 +57,7 @@ export async function prepareOperations(settings: Settings, logger: pino.Logger,
   let server: Awaited<ReturnType<typeof serveWorkerMetrics>>['server'] | undefined;
 
   return {
+    client,
     ...(sdkPort ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `127.0.0.1:${sdkPort}` } } } } : {}),
     activities: createReconcileActivities({ okta: ports.okta, store: ports.audit, policy, workflowStatus: workflowStatusFromTemporal(client) }),
     onAudit: (event) => metrics.auditEventRecorded(event),

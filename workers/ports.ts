@@ -25,12 +25,13 @@ export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { a
   const okta = oktaFromSettings(settings) ?? fakes!.okta;
   const slack = slackFromSettings(settings) ?? fakes!.slack;
   const jira = jiraFromSettings(settings) ?? fakes!.jira;
+  const mail = mailFromSettings(settings);
   for (const name of missing) logger.warn({ system: name }, `${name}: no settings, using the in-process fake (development only)`);
   return {
     okta,
     slack,
     jira,
-    ...(settings.SMTP_URL ? { mail: mailFromSettings(settings) } : {}),
+    ...(mail ? { mail } : {}),
     // SQLite under .data/ by default, PostgreSQL with DATABASE_URL; migrated before the worker starts.
     audit: openAuditStore(settings),
   };

@@ -6,6 +6,9 @@ export const TASK_QUEUE = 'gatehouse';
 export const accessRequestWorkflowId = (requestId: string): string => `access-request-${requestId}`;
 export const temporaryAccountWorkflowId = (accountId: string): string => `temporary-account-${accountId}`;
 export const riskEventWorkflowId = (eventUuid: string): string => `risk-event-${eventUuid}`;
+/** The per-user serializer of risk events (signal-with-start): one per Okta user id. */
+export const userRiskWorkflowId = (oktaUserId: string): string => `user-risk-${oktaUserId}`;
+export const accessReviewWorkflowId = (reviewId: string): string => `access-review-${reviewId}`;
 
 /** The request id is the workflow id without its prefix. */
 export const requestIdFromWorkflowId = (workflowId: string): string => workflowId.replace(/^access-request-/, '');

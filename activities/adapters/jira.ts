@@ -86,10 +86,10 @@ export class JiraAdapter implements JiraPort {
     }
   }
 
-  async findIssueByLabel(label: string): Promise<JiraIssueRef | null> {
+  async findIssueByLabel(label: string, projectKey = this.settings.projectKey): Promise<JiraIssueRef | null> {
     const result = await this.call(() =>
       this.client.issueSearch.searchForIssuesUsingJqlEnhancedSearchPost({
-        jql: `project = ${jqlString(this.settings.projectKey)} AND labels = ${jqlString(label)}`,
+        jql: `project = ${jqlString(projectKey)} AND labels = ${jqlString(label)}`,
         maxResults: 1,
         fields: ['summary'],
       }),
@@ -98,12 +98,12 @@ export class JiraAdapter implements JiraPort {
     return key ? { key, url: this.url(key) } : null;
   }
 
-  async createIssue(input: { summary: string; description: string; labels: string[] }): Promise<JiraIssueRef> {
+  async createIssue(input: { summary: string; description: string; labels: string[]; projectKey?: string; issueType?: string }): Promise<JiraIssueRef> {
     const created = await this.call(() =>
       this.client.issues.createIssue({
         fields: {
-          project: { key: this.settings.projectKey },
-          issuetype: { name: this.settings.issueType ?? 'Task' },
+          project: { key: input.projectKey ?? this.settings.projectKey },
+          issuetype: { name: input.issueType ?? this.settings.issueType ?? 'Task' },
           summary: input.summary,
           description: textToAdf(input.description),
           labels: input.labels,

@@ -174,6 +174,7 @@ export class FakeSlack implements SlackPort {
 
 export interface FakeIssue extends JiraIssueRef {
   summary: string;
+  description: string;
   labels: string[];
   comments: string[];
   status: string;
@@ -181,13 +182,14 @@ export interface FakeIssue extends JiraIssueRef {
 
 export class FakeJira implements JiraPort {
   readonly issues: FakeIssue[] = [];
-  async findIssueByLabel(label: string) {
-    const i = this.issues.find((x) => x.labels.includes(label));
+  async findIssueByLabel(label: string, projectKey = 'GATE') {
+    const i = this.issues.find((x) => x.labels.includes(label) && x.key.startsWith(`${projectKey}-`));
     return i ? { key: i.key, url: i.url } : null;
   }
-  async createIssue(input: { summary: string; description: string; labels: string[] }) {
-    const key = `GATE-${this.issues.length + 1}`;
-    const issue = { key, url: `http://jira.test/browse/${key}`, summary: input.summary, labels: input.labels, comments: [], status: 'To Do' };
+  async createIssue(input: { summary: string; description: string; labels: string[]; projectKey?: string; issueType?: string }) {
+    const project = input.projectKey ?? 'GATE';
+    const key = `${project}-${this.issues.filter((x) => x.key.startsWith(`${project}-`)).length + 1}`;
+    const issue = { key, url: `http://jira.test/browse/${key}`, summary: input.summary, description: input.description, labels: input.labels, comments: [], status: 'To Do' };
     this.issues.push(issue);
     return { key, url: issue.url };
   }

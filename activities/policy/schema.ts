@@ -151,6 +151,43 @@ const temporaryAccountsSchema = z
     { when: () => true },
   );
 export type TemporaryAccountsPolicy = z.infer<typeof temporaryAccountsSchema>;
+const oktaIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an Okta id (00g…, 0oa…)');
+
+const highRiskAppSchema = z
+  .object({
+    name: z.string().min(1),
+    onHigh: z.enum(['rollback', 'review'], { error: 'onHigh must be rollback or review' }),
+    reviewTimeout: durationSchema.optional(),
+    onTimeout: z.enum(['keep', 'revoke'], { error: 'onTimeout must be keep or revoke' }).optional(),
+  })
+  .strict()
+  .superRefine((app, ctx) => {
+    if (app.onHigh === 'rollback' && (app.reviewTimeout !== undefined || app.onTimeout !== undefined)) {
+      ctx.addIssue({ code: 'custom', message: 'reviewTimeout and onTimeout apply to onHigh: review only' });
+    }
+  })
+  .transform((app) => ({ name: app.name, onHigh: app.onHigh, reviewTimeout: app.reviewTimeout ?? 72 * 3_600_000, onTimeout: app.onTimeout ?? ('revoke' as const) }));
+
+/** Risk response (SPEC §12): what a user's Okta risk level and high-risk app assignments lead to. */
+const riskSchema = z
+  .object({
+    quarantineGroupId: oktaIdSchema,
+    mediumGroupId: oktaIdSchema.optional(),
+    securityChannel: z.string().trim().min(1),
+    incident: z.object({ projectKey: z.string().regex(/^[A-Z][A-Z0-9]+$/, 'a Jira project key like SEC'), issueType: z.string().trim().min(1).default('Incident') }).strict(),
+    reviewersGroupId: oktaIdSchema.optional(),
+    highRiskApps: z.record(z.string(), highRiskAppSchema).default({}),
+  })
+  .strict()
+  .superRefine((risk, ctx) => {
+    if (risk.mediumGroupId && risk.mediumGroupId === risk.quarantineGroupId) {
+      ctx.addIssue({ code: 'custom', path: ['mediumGroupId'], message: 'the medium-risk group must not be the quarantine group' });
+    }
+    for (const appId of Object.keys(risk.highRiskApps)) {
+      if (oktaIdSchema.safeParse(appId).error) ctx.addIssue({ code: 'custom', path: ['highRiskApps', appId], message: 'app keys are Okta app ids (0oa…)' });
+    }
+  });
+export type RiskPolicy = z.infer<typeof riskSchema>;
 
 export const policySchema = z
   .object({
@@ -172,6 +209,8 @@ export const policySchema = z
         if (Object.keys(resources).length === 0) ctx.addIssue({ code: 'custom', message: 'the policy defines no resource' });
       }),
     temporaryAccounts: temporaryAccountsSchema.optional(),
+    /** Absent: Okta risk events are acknowledged and ignored. */
+    risk: riskSchema.optional(),
   })
   .strict();
 export type Policy = z.infer<typeof policySchema>;

@@ -38,13 +38,9 @@ export function checkAccountChoices(t: TemporaryAccountsPolicy, input: AccountCh
   return problems;
 }
 
-/**
- * The security admins of the policy: members of `risk.reviewersGroupId`. Read loosely because
- * the `risk:` block belongs to risk response; without it, only the manager manages an account.
- */
+/** The security admins of the policy: members of `risk.reviewersGroupId`; without it, only the manager manages an account. */
 export function securityAdminsGroup(policy: Policy): string | undefined {
-  const id = (policy as { risk?: { reviewersGroupId?: unknown } }).risk?.reviewersGroupId;
-  return typeof id === 'string' && id ? id : undefined;
+  return policy.risk?.reviewersGroupId;
 }
 
 /** Whether the person may ask for temporary accounts (SPEC §11 `requesters`). */

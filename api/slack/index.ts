@@ -14,6 +14,7 @@ import type { Policy } from '../../activities/policy/schema';
 import type { OktaPort } from '../../activities/ports';
 import type { RequestService } from '../access-requests';
 import type { TemporaryAccountService } from '../temporary-accounts';
+import type { RiskService } from '../risk';
 import * as actions from './actions';
 import * as commands from './commands';
 import type { SlackDeps } from './deps';
@@ -30,6 +31,7 @@ export interface SlackAppOptions {
   apiUrl?: string;
   service: RequestService;
   accounts?: TemporaryAccountService;
+  risk?: RiskService;
   policy: () => Policy;
   okta: OktaPort;
   logger: Logger;
@@ -91,7 +93,7 @@ export function mountSlack(web: express.Application, opts: SlackAppOptions): App
       okta: opts.okta,
       teamId: opts.teamId,
     });
-  const deps: SlackDeps = { service: opts.service, ...(opts.accounts ? { accounts: opts.accounts } : {}), policy: opts.policy, okta: opts.okta, identity, logger };
+  const deps: SlackDeps = { service: opts.service, ...(opts.accounts ? { accounts: opts.accounts } : {}), ...(opts.risk ? { risk: opts.risk } : {}), policy: opts.policy, okta: opts.okta, identity, logger };
   actions.register(app, deps);
   commands.register(app, deps);
   views.register(app, deps);

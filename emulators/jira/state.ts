@@ -21,6 +21,7 @@ export const ISSUE_TYPES = [
   { id: '10002', name: 'Bug' },
   { id: '10003', name: 'Story' },
   { id: '10004', name: 'Epic' },
+  { id: '10005', name: 'Incident' },
 ];
 
 export interface JiraUser {
@@ -123,6 +124,7 @@ export class JiraState {
 
   seed(directory: Directory): void {
     if (directory.jira) this.addProject(directory.jira.projectKey, directory.jira.projectName);
+    for (const project of directory.jira?.projects ?? []) this.addProject(project.key, project.name);
   }
 
   dump(): Record<string, unknown> {

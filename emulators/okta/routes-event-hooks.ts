@@ -98,13 +98,14 @@ const deliveryFaultsSchema = z
 /** `/_emulator/event-hooks/*`: delivery faults and the record of every attempt (tests read it). */
 export function eventHooksControlRouter(hooks: EventHooks): Router {
   const router = Router();
-  router.use(express.json());
+  // Mounted on /_emulator beside the other control routes: parse only its own bodies (a router-wide
+  // parser with the default 100 kB limit would refuse a large /_emulator/seed before it got there).
 
   router.get('/event-hooks/deliveries', (_req, res) => {
     res.json({ deliveries: hooks.deliveries, faults: hooks.faultSettings() });
   });
 
-  router.post('/event-hooks/faults', (req, res) => {
+  router.post('/event-hooks/faults', express.json(), (req, res) => {
     try {
       res.json(hooks.configureFaults(deliveryFaultsSchema.parse(req.body ?? {})));
     } catch (err) {

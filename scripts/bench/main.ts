@@ -13,10 +13,10 @@ import { ApiClient, MembershipLog } from './client';
 import { Pairs } from './pairs';
 import { loadAverage, ROOT } from './proc';
 import { machineFacts, markdown, type BenchResults } from './report';
-import { approvalLatency, bare, capacity, revokeLag, slackApprovalLatency, throughput, type Ctx, type WorkerStats } from './scenarios';
+import { approvalLatency, bare, capacity, revokeLag, riskResponse, slackApprovalLatency, throughput, type Ctx, type WorkerStats } from './scenarios';
 import { startStack, type Profile } from './stack';
 
-const ALL = ['latency', 'slack', 'revoke', 'throughput', 'bare', 'capacity'] as const;
+const ALL = ['latency', 'slack', 'revoke', 'throughput', 'bare', 'capacity', 'risk'] as const;
 type Scenario = (typeof ALL)[number];
 
 const HELP = `npm run bench -- [flags]
@@ -30,6 +30,7 @@ const HELP = `npm run bench -- [flags]
   --grant-ms MS                 grant length in throughput and bare (default 5000)
   --capacity N                  open grants to hold (default 10000), --hold S idle measurement (default 30)
   --capacity-max-s S            stop creating capacity grants after S seconds (default 900)
+  --risk-trials N               users at HIGH risk, one after another, each holding 20 grants (default 10)
   --workers N                   Gatehouse worker processes (default 1)
   --worker-env K=V              worker tuning, repeatable (e.g. GATEHOUSE_MAX_CACHED_WORKFLOWS=500)
   --timer-shift D               history.timerProcessorMaxTimeShift (default: the server's, 1s)
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       capacity: { type: 'string' },
       hold: { type: 'string' },
       'capacity-max-s': { type: 'string' },
+      'risk-trials': { type: 'string' },
       workers: { type: 'string', default: '1' },
       'worker-env': { type: 'string', multiple: true, default: [] },
       'timer-shift': { type: 'string' },
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     capacity: num(values.capacity, 10_000, 150),
     holdS: num(values.hold, 30, 5),
     capacityMaxS: num(values['capacity-max-s'], 900, 30),
+    riskTrials: num(values['risk-trials'], 10, 3),
   };
   const scenarios = new Set<Scenario>((values.scenarios?.split(',').map((s) => s.trim()) as Scenario[] | undefined) ?? [...ALL]);
   for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`unknown scenario ${s} (${ALL.join(', ')})`);
@@ -179,6 +182,10 @@ async function main(): Promise<void> {
     if (scenarios.has('bare')) {
       log(`(5) bare workflow: ${sizes.durationS} s, ${sizes.concurrency} clients, ${sizes.grantMs} ms grants`);
       results.bare = await bare(ctx, { durationS: sizes.durationS, concurrency: sizes.concurrency, grantMs: sizes.grantMs });
+    }
+    if (scenarios.has('risk')) {
+      log(`(6) risk response: ${sizes.riskTrials} users at HIGH, each holding 20 grants`);
+      results.risk = await riskResponse(ctx, { trials: sizes.riskTrials });
     }
     if (scenarios.has('capacity')) {
       log(`(4) capacity: ${sizes.capacity} open grants`);

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BareResult, CapacityResult, LatencyResult, RevokeResult, SlackResult, ThroughputResult } from './scenarios';
+import type { BareResult, CapacityResult, LatencyResult, RevokeResult, RiskResult, SlackResult, ThroughputResult } from './scenarios';
 import { loadAverage, ROOT } from './proc';
 
 export interface MachineFacts {
@@ -44,6 +44,7 @@ export interface BenchResults {
   throughput?: ThroughputResult;
   bare?: BareResult;
   capacity?: CapacityResult;
+  risk?: RiskResult;
   /** Load average sampled every few seconds during the run (1-minute figure). */
   loadSamples: number[];
 }
@@ -86,6 +87,10 @@ export function markdown(r: BenchResults): string {
   if (r.capacity) {
     const c = r.capacity;
     rows.push([`Capacity: open grants held (target ${c.target})`, `${c.open} open${c.cappedAfterS ? ` (creation stopped at the ${c.cappedAfterS} s cap)` : ''} (${c.createPerSec}/s to create); worker RSS ${mib(c.workerRss)} (peak ${mib(c.workerRssPeak)}), heap ${mib(c.workerHeapUsed)}/${mib(c.workerHeapTotal)}, ${c.cachedWorkflows ?? '?'} cached; server RSS ${mib(c.serverRss)}, CPU ${c.serverCpuDuringCreate.coresAvg} cores creating, ${c.serverCpuIdle.coresAvg} idle; errors ${c.errors}`, '10,000 open with worker RSS ≤ 1.5 GiB', verdict(c.open >= 10_000 && c.workerRssPeak <= 1.5 * 1024 ** 3)]);
+  }
+  if (r.risk) {
+    const k = r.risk;
+    rows.push([`Risk response: HIGH event delivered → the last of ${k.grantsPerUser} grants removed (one user at a time)`, `${d(k.deliveryToLastRemoval)}; first removal ${d(k.deliveryToFirstRemoval)}; quarantined ${d(k.deliveryToQuarantine)}; hook answered ${d(k.hookAnswer)}; errors ${k.errors}`, '', '']);
   }
   const m = r.machine;
   const loads = r.loadSamples.length ? `${Math.min(...r.loadSamples).toFixed(2)}–${Math.max(...r.loadSamples).toFixed(2)}` : 'n/a';

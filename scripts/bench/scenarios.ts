@@ -7,7 +7,9 @@ import type { bareGrantWorkflow } from '../../bench/bare/workflow';
 import { type ApiClient, FINAL_STATUSES, HttpFailure, type MembershipLog, percentiles, pool, retrying, sleep, type RequestView } from './client';
 import type { Pairs } from './pairs';
 import { cpuMeter, rssOf } from './proc';
-import { APPROVER, type Stack } from './stack';
+import { createOktaClient } from '../../activities/adapters/okta';
+import { registerEventHook } from '../okta-event-hook';
+import { APPROVER, QUARANTINE_GROUP, RISK_RESOURCES, RISK_USERS, riskGroup, riskLogin, riskResource, riskUserId, type Stack } from './stack';
 
 export interface Ctx {
   stack: Stack;
@@ -535,3 +537,76 @@ export async function capacity(ctx: Ctx, opts: { grants: number; concurrency: nu
 
 export const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${Math.round(bytes / 1048576)} MiB`);
 export { ms };
+
+// ---------------------------------------------------------------- (6) risk response
+
+export interface RiskResult {
+  trials: number;
+  grantsPerUser: number;
+  /** The emulator sent the HIGH event to /hooks/okta → the last of the user's grants removed in Okta. */
+  deliveryToLastRemoval: Dist;
+  /** … → the first removal. */
+  deliveryToFirstRemoval: Dist;
+  /** … → the user added to the quarantine group. */
+  deliveryToQuarantine: Dist;
+  /** How long /hooks/okta took to answer the delivery. */
+  hookAnswer: Dist;
+  errors: number;
+}
+
+/**
+ * Risk response under a HIGH event (SPEC §12): each trial user holds one active grant of every
+ * risk resource (20); the Okta emulator raises `user.risk.detect` at HIGH and delivers it to the
+ * registered hook; timed with the emulator's own clock, from the delivery's send to the last of
+ * the user's memberships removed. Trials run one after another.
+ */
+export async function riskResponse(ctx: Ctx, opts: { trials: number }): Promise<RiskResult> {
+  const okta = ctx.stack.emulators.okta;
+  await registerEventHook(createOktaClient({ orgUrl: okta, token: 'bench-okta-token' }), { url: `${ctx.stack.api.url}/hooks/okta`, name: 'Gatehouse bench', secret: ctx.stack.hookSecret });
+  const toLast: number[] = [];
+  const toFirst: number[] = [];
+  const toQuarantine: number[] = [];
+  const answers: number[] = [];
+  let errors = 0;
+  for (let i = 0; i < Math.min(opts.trials, RISK_USERS); i++) {
+    const login = riskLogin(i);
+    const user = riskUserId(i);
+    try {
+      const started = Date.now();
+      await pool(RISK_RESOURCES, 5, async (k) => {
+        await retrying(() => ctx.api.create({ requester: login, resource: riskResource(k) }));
+      });
+      await Promise.all(Array.from({ length: RISK_RESOURCES }, (_, k) => ctx.members.waitFor(riskGroup(k), user, 'add', started - 1000)));
+      const raised = await fetch(`${okta}/_emulator/risk`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ login, level: 'HIGH', reasons: ['bench'] }) });
+      if (raised.status !== 201) throw new Error(`raising the risk answered ${raised.status}`);
+      const { event } = (await raised.json()) as { event: { uuid: string } };
+      const removals = await Promise.all(Array.from({ length: RISK_RESOURCES }, (_, k) => ctx.members.waitFor(riskGroup(k), user, 'remove', started, 60_000)));
+      const quarantined = await ctx.members.waitFor(QUARANTINE_GROUP, user, 'add', started, 60_000);
+      const delivery = await waitForDelivery(okta, event.uuid);
+      const sentAt = Date.parse(delivery.at) - delivery.durationMs;
+      const at = removals.map((r) => r.at);
+      toLast.push(Math.max(...at) - sentAt);
+      toFirst.push(Math.min(...at) - sentAt);
+      toQuarantine.push(quarantined.at - sentAt);
+      answers.push(delivery.durationMs);
+      ctx.progress(`  risk: trial ${i + 1}: delivery → last of ${RISK_RESOURCES} removals ${ms(toLast.at(-1)!)} (hook answered in ${ms(delivery.durationMs)})`);
+    } catch (err) {
+      errors++;
+      ctx.progress(`  risk: trial ${i + 1} failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return { trials: opts.trials, grantsPerUser: RISK_RESOURCES, deliveryToLastRemoval: percentiles(toLast), deliveryToFirstRemoval: percentiles(toFirst), deliveryToQuarantine: percentiles(toQuarantine), hookAnswer: percentiles(answers), errors };
+}
+
+async function waitForDelivery(okta: string, uuid: string): Promise<{ at: string; durationMs: number; status: number | null }> {
+  for (let i = 0; i < 200; i++) {
+    const { deliveries } = (await (await fetch(`${okta}/_emulator/event-hooks/deliveries`)).json()) as { deliveries: { kind: string; eventUuids: string[]; attempt: number; at: string; durationMs: number; status: number | null }[] };
+    const found = deliveries.find((d) => d.kind === 'event' && d.attempt === 1 && d.eventUuids.includes(uuid));
+    if (found) {
+      if (found.status !== 200) throw new Error(`the hook answered ${found.status}`);
+      return found;
+    }
+    await sleep(50);
+  }
+  throw new Error(`no delivery of ${uuid}`);
+}

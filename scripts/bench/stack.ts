@@ -27,6 +27,14 @@ export const approvalGroup = (k: number) => `00g_bench_appr_${k}`;
 export const bareGroup = (k: number) => `00g_bench_bare_${k}`;
 /** A second resource on the auto-approved group: two grants of one person on one Okta group. */
 export const twinResource = (k: number) => `bench-twin-${k}`;
+/** Risk response: users who each hold one grant of every risk resource, and the quarantine group. */
+export const RISK_RESOURCES = 20;
+export const RISK_USERS = 20;
+export const riskLogin = (i: number) => `risk${i}@bench.example`;
+export const riskUserId = (i: number) => `00u_risk${i}`;
+export const riskResource = (k: number) => `bench-risk-${k}`;
+export const riskGroup = (k: number) => `00g_bench_risk_${k}`;
+export const QUARANTINE_GROUP = '00g_bench_quarantine';
 
 export type Profile = 'zero' | 'realistic';
 
@@ -65,6 +73,8 @@ export interface Stack {
   cluster?: TemporalCluster;
   /** The first of `apis`. */
   api: { url: string; token: string; process: Child };
+  /** OKTA_EVENT_HOOK_SECRET of the APIs (risk response). */
+  hookSecret: string;
   apis: Array<{ url: string; process: Child }>;
   emulators: { okta: string; slack: string; jira: string; process: Child };
   workers: Child[];
@@ -92,12 +102,14 @@ export function benchDirectory(users: number, resources: number, standing: boole
     ? Array.from({ length: resources }, (_, k) => ({ id: `00u_standing${k}`, login: standingLogin(k), firstName: 'Standing', lastName: `Member ${k}`, profile: { department: 'Engineering' } }))
     : [];
   const group = (id: string, k: number) => ({ id, name: id, members: standing ? [standingLogin(k)] : [] });
+  const riskUsers = Array.from({ length: RISK_USERS }, (_, i) => ({ id: riskUserId(i), login: riskLogin(i), firstName: 'Risk', lastName: `User ${i}`, profile: { department: 'Engineering', managerId: '00u_bench_approver' } }));
+  const riskGroups = [...Array.from({ length: RISK_RESOURCES }, (_, k) => ({ id: riskGroup(k), name: riskGroup(k), members: [] })), { id: QUARANTINE_GROUP, name: 'bench-quarantine', members: [] }];
   return {
-    users: [{ id: '00u_bench_approver', login: APPROVER, firstName: 'Bench', lastName: 'Approver', profile: { department: 'Security' } }, ...people, ...standingUsers],
-    groups: Array.from({ length: resources }, (_, k) => [group(autoGroup(k), k), group(approvalGroup(k), k), group(bareGroup(k), k)]).flat(),
+    users: [{ id: '00u_bench_approver', login: APPROVER, firstName: 'Bench', lastName: 'Approver', profile: { department: 'Security' } }, ...people, ...standingUsers, ...riskUsers],
+    groups: [...Array.from({ length: resources }, (_, k) => [group(autoGroup(k), k), group(approvalGroup(k), k), group(bareGroup(k), k)]).flat(), ...riskGroups],
     apps: [],
     jira: { projectKey: 'GATE', projectName: 'Gatehouse' },
-    slack: { channels: [] },
+    slack: { channels: ['#security-alerts'] },
   };
 }
 
@@ -126,6 +138,10 @@ export function benchPolicy(resources: number): string {
       `        - { approvers: { users: [${APPROVER}] }, count: 1 }`,
     );
   }
+  for (let k = 0; k < RISK_RESOURCES; k++) {
+    lines.push(`  ${riskResource(k)}: { name: Bench risk ${k}, okta: { groupId: ${riskGroup(k)} }, duration: { default: 6h, max: 6h }, approval: { auto: true } }`);
+  }
+  lines.push('risk:', `  quarantineGroupId: ${QUARANTINE_GROUP}`, '  securityChannel: "#security-alerts"', '  incident: { projectKey: GATE, issueType: Task }');
   return `${lines.join('\n')}\n`;
 }
 
@@ -183,6 +199,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     const apiPorts = opts.apiPort ? Array.from({ length: apiCount }, (_, i) => opts.apiPort! + i) : await Promise.all(Array.from({ length: apiCount }, () => freePort()));
     const [oktaPort, slackPort, jiraPort] = await Promise.all([freePort(), freePort(), freePort()]);
     const token = `bench-${randomBytes(12).toString('hex')}`;
+    const hookSecret = `bench-hook-${randomBytes(12).toString('hex')}`;
     const signingSecret = `bench-signing-${randomBytes(8).toString('hex')}`;
     // Slack's interactions go to the first API.
     const apiUrl = `http://127.0.0.1:${apiPorts[0]}`;
@@ -276,7 +293,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     // One token drives every call (create and decide); the load is the point, so no rate limit.
     const apis = apiPorts.map((port, i) => {
       const url = `http://127.0.0.1:${port}`;
-      const proc = startChild(apiCount === 1 ? 'api' : `api-${i + 1}`, 'api/main.ts', { ...common, PORT: String(port), GATEHOUSE_API_TOKENS: `bench:${token}:${API_SCOPES.join('+')}`, GATEHOUSE_RATE_LIMIT: '0', ...opts.apiEnv });
+      const proc = startChild(apiCount === 1 ? 'api' : `api-${i + 1}`, 'api/main.ts', {
+        ...common,
+        PORT: String(port),
+        GATEHOUSE_API_TOKENS: `bench:${token}:${API_SCOPES.join('+')}`,
+        GATEHOUSE_RATE_LIMIT: '0',
+        OKTA_EVENT_HOOK_SECRET: hookSecret,
+        ...opts.apiEnv,
+      });
       started.push(() => proc.kill('SIGTERM'));
       return { url, process: proc };
     });
@@ -306,6 +330,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       server,
       cluster,
       api: { url: apiUrl, token, process: apis[0]!.process },
+      hookSecret,
       apis,
       emulators: { okta, slack, jira, process: emu },
       workers,

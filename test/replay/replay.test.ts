@@ -31,6 +31,11 @@ const EVENT_BUDGET: Record<string, number> = {
   'temporary-account-workflow-cancelled': 40,
   'temporary-account-login-taken-at-create': 42,
   'temporary-account-failed-create': 18,
+  // Risk response: a user's serializer through several events (each a signal, its critical local
+  // activities and one or two record batches), and a review started as a child workflow.
+  'user-risk-high-stale-duplicate-then-low': 60,
+  'user-risk-app-rollback-and-reviews': 80,
+  'risk-event-delivered': 8,
 };
 const DEFAULT_BUDGET = 50;
 

@@ -70,7 +70,7 @@ beforeAll(async () => {
     webUiUrl: 'http://127.0.0.1:8233',
     namespace: 'default',
     logger: pino({ level: 'silent' }),
-    beforeParsers: (app, service, accounts) => {
+    beforeParsers: (app, service, { accounts }) => {
       mountSlack(app, { botToken: 'xoxb-test', signingSecret: SECRET, apiUrl: emulators.slack.apiUrl, teamId: 'T_GATEHOUSE', service, accounts, policy: () => POLICY, okta, logger: pino({ level: 'silent' }) });
     },
   });

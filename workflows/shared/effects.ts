@@ -9,8 +9,8 @@
  * what an earlier one returned (the Jira key, the Slack messages to update).
  */
 import { log, proxyActivities } from '@temporalio/workflow';
-import type { ApprovalMessageFacts } from '../../activities/slack-messages';
 import type { MailContent } from '../../activities/mail/message';
+import type { ApprovalMessageFacts } from '../../activities/slack-messages';
 import type { AccountNoticeFacts } from '../../activities/temporary-account-messages';
 import type { AuditEvent, JiraIssueRef, SlackMessageRef } from '../../activities/ports';
 import { EFFECTS } from './retry';
@@ -22,18 +22,27 @@ export type SlackNotice =
   | { kind: 'warning'; requestId: string; resourceName: string; expiresAt: string }
   /** A temporary account's manager: active (Extend, Close now) or about to expire (Extend). */
   | { kind: 'account_ready'; facts: AccountNoticeFacts }
-  | { kind: 'account_warning'; facts: AccountNoticeFacts };
+  | { kind: 'account_warning'; facts: AccountNoticeFacts }
+  /** An access review with its Keep / Revoke buttons (value: the review id). */
+  | { kind: 'review'; reviewId: string; text: string };
 
 export type Effect =
   | { system: 'audit'; event: AuditEvent }
-  | { system: 'jira'; op: 'open'; requestId: string; summary: string; description: string }
-  | { system: 'jira'; op: 'comment'; requestId: string; key?: string; text: string }
+  /** `projectKey` / `issueType`: another project than JIRA_PROJECT_KEY (risk incidents). */
+  | { system: 'jira'; op: 'open'; requestId: string; summary: string; description: string; projectKey?: string; issueType?: string }
+  | { system: 'jira'; op: 'comment'; requestId: string; key?: string; text: string; projectKey?: string }
   | { system: 'jira'; op: 'close'; requestId: string; key?: string }
   | { system: 'slack'; op: 'approvals'; step: number; facts: ApprovalMessageFacts; approvers: string[]; channel?: string }
   | { system: 'slack'; op: 'decided'; facts: ApprovalMessageFacts; refs: SlackMessageRef[]; outcome: string }
-  /** `notification` names the notice: once posted, it is reported in EffectsResult.notified. */
-  | { system: 'slack'; op: 'dm'; to: string; notice: SlackNotice; notification?: string }
+  /**
+   * `notification` names the notice: once posted, it is reported in EffectsResult.notified. With
+   * a `key`, the message posted is returned in `posts` (to update it later).
+   */
+  | { system: 'slack'; op: 'dm'; to: string; notice: SlackNotice; notification?: string; key?: string }
   | { system: 'slack'; op: 'channel'; channel: string; text: string }
+  /** A channel post returned in `posts` under `key`, so a later batch can update it in place. */
+  | { system: 'slack'; op: 'post'; key: string; channel: string; text: string }
+  | { system: 'slack'; op: 'update'; ref: SlackMessageRef; notice: SlackNotice }
   /** To the security channel (GATEHOUSE_SECURITY_CHANNEL, or the risk policy's). */
   | { system: 'slack'; op: 'security'; text: string }
   | { system: 'mail'; to: string[]; subject: string; text: string; html: string }
@@ -55,6 +64,8 @@ export interface EffectsResult {
   approvals?: { step: number; refs: SlackMessageRef[] }[];
   /** Named notices that reached their recipient (a mail accepted, a DM posted). */
   notified?: { to: string; kind: string; at: string }[];
+  /** Messages posted with a key (`post`, keyed `dm`). */
+  posts?: { key: string; ref: SlackMessageRef }[];
   /** Effects given up on (refused, or past their system's budget). */
   failures: SideEffectFailure[];
 }
@@ -69,6 +80,7 @@ const { applyEffects } = proxyActivities<EffectsActivities>(EFFECTS);
 export class Effects {
   private pending: (() => Effect[])[] = [];
   private tail: Promise<void> = Promise.resolve();
+  private inFlight = 0;
 
   constructor(private readonly onResult: (result: EffectsResult) => void) {}
 
@@ -82,18 +94,28 @@ export class Effects {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
+    this.inFlight++;
     this.tail = this.tail.then(async () => {
-      const effects = batch.flatMap((build) => build());
-      if (effects.length === 0) return;
       try {
-        this.onResult(await applyEffects({ effects }));
-      } catch (err) {
-        // Only past the activity's own day of retries: the records are lost, the lifecycle is not.
-        const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
-        log.warn('records of a transition given up after retries', { message });
-        this.onResult({ failures: [{ system: 'records', action: 'applyEffects', message, at: new Date().toISOString() }] });
+        const effects = batch.flatMap((build) => build());
+        if (effects.length === 0) return;
+        try {
+          this.onResult(await applyEffects({ effects }));
+        } catch (err) {
+          // Only past the activity's own day of retries: the records are lost, the lifecycle is not.
+          const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+          log.warn('records of a transition given up after retries', { message });
+          this.onResult({ failures: [{ system: 'records', action: 'applyEffects', message, at: new Date().toISOString() }] });
+        }
+      } finally {
+        this.inFlight--;
       }
     });
+  }
+
+  /** Nothing recorded, nothing being sent (a long-lived workflow may then continue as new). */
+  idle(): boolean {
+    return this.pending.length === 0 && this.inFlight === 0;
   }
 
   /** Flushes, then resolves when every batch — including any recorded meanwhile — has finished (never rejects). */

@@ -4,7 +4,13 @@
  */
 import { SA } from '../constants';
 
-export const KIND = { accessRequest: 'access_request', temporaryAccount: 'temporary_account' } as const;
+export const KIND = {
+  accessRequest: 'access_request',
+  temporaryAccount: 'temporary_account',
+  riskEvent: 'risk_event',
+  userRisk: 'user_risk',
+  accessReview: 'access_review',
+} as const;
 
 /** A request in one of these holds (or is about to hold) the resource: a second one is a conflict. */
 export const OPEN_REQUEST_STATUSES = ['pending_approval', 'provisioning', 'active', 'revoking'] as const;
@@ -48,4 +54,9 @@ export function accountQuery(f: { manager?: string; status?: string } = {}): str
   if (f.manager) clauses.push(`${SA.requester.name} = ${quote(f.manager)}`);
   if (f.status) clauses.push(`${SA.status.name} = ${quote(f.status)}`);
   return clauses.join(' AND ');
+}
+
+/** Running temporary accounts whose login (GatehouseResource, SPEC §11) is `login`: risk response closes them. */
+export function temporaryAccountsOfLoginQuery(login: string): string {
+  return [`${SA.kind.name} = ${quote(KIND.temporaryAccount)}`, `${SA.resource.name} = ${quote(login)}`, 'ExecutionStatus = "Running"'].join(' AND ');
 }
