@@ -14,7 +14,9 @@
  */
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { Client, Connection } from '@temporalio/client';
 import { temporal as proto } from '@temporalio/proto';
 import { accessRequestWorkflowId } from '../../workflows/constants';
@@ -433,6 +435,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
 }
 
 /** The workflow's status, pending activities (with their last failure) and last history events. */
+/** Where the histories of requests that did not end are written, for a replay. */
+const STUCK_DIR = join(tmpdir(), 'gatehouse-chaos-stuck');
+
 async function diagnose(address: string, ids: string[]): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   const connection = await Connection.connect({ address });
@@ -447,6 +452,9 @@ async function diagnose(address: string, ids: string[]): Promise<Map<string, str
         );
         const history = await handle.fetchHistory();
         const events = history.events ?? [];
+        // Kept for a replay (Worker.runReplayHistory) when the run ends: the data directory is removed.
+        mkdirSync(STUCK_DIR, { recursive: true });
+        writeFileSync(join(STUCK_DIR, `${id}.json`), historyToJSON(history));
         const name = (t: unknown) => (typeof t === 'number' ? (proto.api.enums.v1.EventType[t] ?? String(t)) : String(t ?? '')).replace('EVENT_TYPE_', '');
         const last = events.slice(-6).map((e) => name(e.eventType));
         const taskFailure = [...events].reverse().find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure;
@@ -479,9 +487,11 @@ async function waitClosed(temporal: Client, id: string, deadline: number): Promi
 
 /** Resets a workflow to its first workflow task: a new run replays it from the start (an operator's reset). */
 async function resetToFirstTask(temporal: Client, workflowId: string): Promise<void> {
-  const history = await temporal.workflow.getHandle(workflowId).fetchHistory();
-  const firstTask = history.events?.find((e) => e.workflowTaskCompletedEventAttributes)?.eventId;
+  // The run described is the run whose history is read: a reset names an event of that run.
   const desc = await temporal.workflow.getHandle(workflowId).describe();
+  const history = await temporal.workflow.getHandle(workflowId, desc.runId).fetchHistory();
+  const firstTask = history.events?.find((e) => e.workflowTaskCompletedEventAttributes)?.eventId;
+  if (firstTask === undefined || firstTask === null) throw new Error(`${workflowId}: no completed workflow task to reset to`);
   await temporal.workflowService.resetWorkflowExecution({
     namespace: temporal.options.namespace,
     workflowExecution: { workflowId, runId: desc.runId },
