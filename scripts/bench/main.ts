@@ -23,8 +23,8 @@ type Scenario = (typeof ALL)[number];
 
 const HELP = `npm run bench -- [flags]
   --profile zero|realistic      emulator latency profile (default zero)
-  --scenarios a,b,…             of ${ALL.join(',')} (default all); each measures Gatehouse, then the
-                                bare workflow (slack: Gatehouse only)
+  --scenarios a,b,…             of ${ALL.join(',')} (default all);
+                                each measures Gatehouse, then the bare workflow (slack: Gatehouse only)
   --quick                       everything small (< 3 min)
   --samples N                   completed lifecycles counted per kind in events (default 5)
   --latency-requests N          approvals timed (default 200), --latency-concurrency N (default 4)
