@@ -114,7 +114,7 @@ function unavailability(err: unknown): HttpError | null {
   // 9 FAILED_PRECONDITION on an Update: the workflow's task is failing (a worker bug, a bad deploy);
   // the decision cannot be taken until an operator fixes it, so it is retried, never a 500.
   if (grpc && grpc.code === 9 && /workflow task in failed state/i.test(grpc.details ?? grpc.message)) {
-    return new HttpError(503, 'unavailable', 'this request cannot take decisions just now: its workflow task is failing (see the worker's logs); retry later', [], {}, 30);
+    return new HttpError(503, 'unavailable', 'this request cannot take decisions just now: its workflow task is failing (see the worker logs); retry later', [], {}, 30);
   }
   if (err instanceof ApplicationFailure && /^(Okta|Slack|Jira|Mail)(Unavailable|RateLimited|AuthFailed)$/.test(err.type ?? '')) {
     const system = /^(Okta|Slack|Jira|Mail)/.exec(err.type!)![1];

@@ -51,6 +51,14 @@ const SA_TYPE: Record<string, string> = { KEYWORD: 'Keyword', DATETIME: 'Datetim
 // Numeric values of temporal.api.enums.v1.IndexedValueType (5 is BOOL: a DATETIME registered as 5 rejects every date).
 const SA_ENUM: Record<string, number> = { KEYWORD: 2, DATETIME: 6 };
 
+/**
+ * Dynamic config of every dev server Gatehouse starts. One process, so one task-queue partition:
+ * a task never waits for a poller on another partition. Eager activity execution: an activity
+ * scheduled by a workflow task completion goes straight back to the worker that completed it,
+ * without a matching round trip.
+ */
+export const DEV_SERVER_CONFIG = ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1', 'system.enableActivityEagerExecution=true'];
+
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const cli = opts.cliPath ?? (await findTemporalCli());
   const port = opts.port || (await freePort());
@@ -68,12 +76,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     args.push('--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   }
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${SA_TYPE[key.type]}`);
-  // One process, so one task-queue partition: a task never waits for a poller on another
-  // partition. Eager activity execution: an activity scheduled by a workflow task completion goes
-  // straight back to the worker that completed it, without a matching round trip.
-  for (const setting of ['matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1', 'system.enableActivityEagerExecution=true']) {
-    args.push('--dynamic-config-value', setting);
-  }
+  for (const setting of DEV_SERVER_CONFIG) args.push('--dynamic-config-value', setting);
   if (opts.fastTimers) args.push('--dynamic-config-value', 'history.timerProcessorMaxTimeShift="10ms"');
 
   const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -3,16 +3,17 @@
  * `gatehouse` task queue running every workflow and activity. Stateless: run as many as needed.
  * SIGINT/SIGTERM drain in-flight tasks before exit (the SDK Runtime handles the signals).
  */
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { riskWorkflowsFromTemporal } from '../activities/risk';
 import { PolicyError } from '../activities/policy/load';
-import { loadSettings, SettingsError, type Settings } from '../activities/settings';
+import { loadSettings, SettingsError } from '../activities/settings';
 import { createLogger, installRuntimeLogger } from './logger';
 import { prepareOperations } from './operations';
 import { watchPolicy } from '../activities/policy/source';
 import { buildPorts } from './ports';
 import { connectionOptions } from './temporal-connection';
+import { workerTuning } from './tuning';
 import { workflowCode } from './workflow-code';
 
 /** Resolves with the exit code: 0 after a requested drain, 1 when the worker stopped on its own. */
@@ -40,7 +41,7 @@ async function main(): Promise<number> {
       shutdownGraceTime: '10 seconds',
       // A drain that cannot finish (an activation Core refuses to complete) must not hang forever.
       shutdownForceTime: settings.GATEHOUSE_WORKER_SHUTDOWN_FORCE_MS,
-      ...tuning(settings),
+      ...workerTuning(settings),
     });
     logger.info({ taskQueue: settings.GATEHOUSE_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, address: settings.TEMPORAL_ADDRESS }, 'worker started');
     await ops.start();
@@ -71,17 +72,6 @@ async function main(): Promise<number> {
   }
 }
 
-/** Worker tuning: every value explicit, from the settings (defaults and reasons in README "Worker and server tuning"). */
-function tuning(s: Settings): Partial<WorkerOptions> {
-  return {
-    maxCachedWorkflows: s.GATEHOUSE_MAX_CACHED_WORKFLOWS,
-    maxConcurrentWorkflowTaskExecutions: s.GATEHOUSE_MAX_CONCURRENT_WORKFLOW_TASKS,
-    maxConcurrentActivityTaskExecutions: s.GATEHOUSE_MAX_CONCURRENT_ACTIVITIES,
-    maxConcurrentWorkflowTaskPolls: s.GATEHOUSE_WORKFLOW_TASK_POLLERS,
-    maxConcurrentActivityTaskPolls: s.GATEHOUSE_ACTIVITY_TASK_POLLERS,
-    stickyQueueScheduleToStartTimeout: s.GATEHOUSE_STICKY_TIMEOUT_MS,
-  };
-}
 
 /** One `worker stats` log line: process memory (RSS covers the workflow isolates' heaps too) and the worker's own counters. */
 function logStats(worker: Worker, logger: ReturnType<typeof createLogger>): void {

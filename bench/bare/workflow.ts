@@ -15,12 +15,15 @@ export interface BareGrantInput {
   groupId: string;
   userId: string;
   durationMs: number;
+  /** An expiry instant (epoch ms) instead of a duration: a revoke burst aims every expiry at one window. */
+  expiresAt?: number;
 }
 
 export async function bareGrantWorkflow(input: BareGrantInput): Promise<{ grantedAt: number; expiresAt: number }> {
   await okta.bareAddMember(input);
   const grantedAt = Date.now();
-  await sleep(input.durationMs);
+  const expiresAt = input.expiresAt ?? grantedAt + input.durationMs;
+  await sleep(Math.max(expiresAt - grantedAt, 1));
   await okta.bareRemoveMember(input);
-  return { grantedAt, expiresAt: grantedAt + input.durationMs };
+  return { grantedAt, expiresAt };
 }

@@ -1,36 +1,41 @@
 /**
  * `npm run bench`: starts Temporal (the SQLite dev server, or with --cluster a Temporal cluster on
- * PostgreSQL), the emulators, the worker(s), the API and the bare
- * comparison worker, drives load through the HTTP API, and writes bench/results/<date>-<profile>.json
- * and .md. `npm run bench -- --help` lists the flags.
+ * PostgreSQL), the emulators, the worker(s), the API and the bare comparison worker; measures
+ * Gatehouse (through the HTTP API) and the bare workflow under the same load, side by side; and
+ * writes bench/results/<date>-<profile>.json and .md. `npm run bench -- --help` lists the flags.
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
 import { findClusterBinaries } from '../cluster/binaries';
 import { findTemporalCli } from '../temporal-cli';
 import { ApiClient, MembershipLog } from './client';
 import { Pairs } from './pairs';
 import { loadAverage, ROOT } from './proc';
 import { machineFacts, markdown, type BenchResults } from './report';
-import { approvalLatency, bare, capacity, revokeLag, riskResponse, slackApprovalLatency, throughput, type Ctx, type WorkerStats } from './scenarios';
+import { approvalLatency, capacity, historyEvents, revokeLag, riskResponse, slackApprovalLatency, throughput, type Ctx, type WorkerStats } from './scenarios';
+import type { Child } from './proc';
 import { startStack, type Profile } from './stack';
 
-const ALL = ['latency', 'slack', 'revoke', 'throughput', 'bare', 'capacity', 'risk'] as const;
+const ALL = ['events', 'throughput', 'latency', 'slack', 'revoke', 'capacity', 'risk'] as const;
 type Scenario = (typeof ALL)[number];
 
 const HELP = `npm run bench -- [flags]
   --profile zero|realistic      emulator latency profile (default zero)
-  --scenarios a,b,…             of ${ALL.join(',')} (default all)
+  --scenarios a,b,…             of ${ALL.join(',')} (default all);
+                                each measures Gatehouse, then the bare workflow (slack: Gatehouse only)
   --quick                       everything small (< 3 min)
+  --samples N                   completed lifecycles counted per kind in events (default 5)
   --latency-requests N          approvals timed (default 200), --latency-concurrency N (default 4)
   --slack-requests N            approvals through Slack (default 20)
-  --grants N                    revoke burst size (default 1000), --window S expiry window (default 10)
-  --duration S                  throughput and bare duration (default 60), --concurrency N clients (default 24)
-  --grant-ms MS                 grant length in throughput and bare (default 5000)
+  --grants N                    revoke burst size per side (default 1000), --window S expiry window (default 10)
+  --duration S                  throughput duration per side (default 60), --concurrency N clients (default 24)
+  --grant-ms MS                 grant length in throughput (default 5000)
   --capacity N                  open grants to hold (default 10000), --hold S idle measurement (default 30)
-  --capacity-max-s S            stop creating capacity grants after S seconds (default 900)
   --risk-trials N               users at HIGH risk, one after another, each holding 20 grants (default 10)
+  --capacity-concurrency N      grants opened at a time (default 32)
+  --capacity-max-s S            stop opening capacity grants after S seconds per side (default 1200)
   --workers N                   Gatehouse worker processes (default 1)
   --worker-env K=V              worker tuning, repeatable (e.g. GATEHOUSE_MAX_CACHED_WORKFLOWS=500)
   --timer-shift D               history.timerProcessorMaxTimeShift (default: the server's, 1s)
@@ -46,6 +51,7 @@ async function main(): Promise<void> {
       profile: { type: 'string', default: 'zero' },
       scenarios: { type: 'string' },
       quick: { type: 'boolean', default: false },
+      samples: { type: 'string' },
       'latency-requests': { type: 'string' },
       'latency-concurrency': { type: 'string' },
       'slack-requests': { type: 'string' },
@@ -55,6 +61,7 @@ async function main(): Promise<void> {
       concurrency: { type: 'string' },
       'grant-ms': { type: 'string' },
       capacity: { type: 'string' },
+      'capacity-concurrency': { type: 'string' },
       hold: { type: 'string' },
       'capacity-max-s': { type: 'string' },
       'risk-trials': { type: 'string' },
@@ -75,6 +82,7 @@ async function main(): Promise<void> {
   const quick = values.quick;
   const num = (v: string | undefined, full: number, small: number) => (v !== undefined ? Number(v) : quick ? small : full);
   const sizes = {
+    samples: num(values.samples, 5, 3),
     latencyRequests: num(values['latency-requests'], 200, 20),
     latencyConcurrency: num(values['latency-concurrency'], 4, 4),
     slackRequests: num(values['slack-requests'], 20, 5),
@@ -84,19 +92,25 @@ async function main(): Promise<void> {
     concurrency: num(values.concurrency, 24, 16),
     grantMs: num(values['grant-ms'], 5000, 3000),
     capacity: num(values.capacity, 10_000, 150),
-    holdS: num(values.hold, 30, 5),
-    capacityMaxS: num(values['capacity-max-s'], 900, 30),
+    capacityConcurrency: num(values['capacity-concurrency'], 32, 32),
+    holdS: num(values.hold, 30, 3),
+    capacityMaxS: num(values['capacity-max-s'], 1200, 30),
     riskTrials: num(values['risk-trials'], 10, 3),
   };
+  for (const [name, value] of Object.entries(sizes)) if (!(Number.isFinite(value) && value > 0)) throw new Error(`${name} must be a positive number (got ${value})`);
   const scenarios = new Set<Scenario>((values.scenarios?.split(',').map((s) => s.trim()) as Scenario[] | undefined) ?? [...ALL]);
   for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`unknown scenario ${s} (${ALL.join(', ')})`);
   const workerEnv = Object.fromEntries(values['worker-env'].map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
+  // One (user, resource) pair per lifecycle and family; the closed loops' counts are ceilings.
   const resources = 8;
+  const burst = scenarios.has('revoke') ? sizes.grants + 40 : 0;
+  const held = scenarios.has('capacity') ? sizes.capacity : 0;
+  const loop = scenarios.has('throughput') ? sizes.durationS * 300 : 0;
   const needed = Math.max(
-    20 + (scenarios.has('revoke') ? sizes.grants + 20 : 0) + (scenarios.has('capacity') ? sizes.capacity : 0),
-    sizes.latencyRequests + sizes.slackRequests + sizes.durationS * 100,
-    scenarios.has('bare') ? sizes.durationS * 300 : 0,
+    sizes.samples + burst + held, // auto
+    10 + sizes.samples + sizes.latencyRequests + sizes.slackRequests + loop, // one approval
+    10 + sizes.samples + sizes.latencyRequests + burst + loop + held, // bare
   );
   const users = Math.ceil(needed / resources) + 10;
 
@@ -114,6 +128,7 @@ async function main(): Promise<void> {
     timerShift: values['timer-shift'] ?? 'server default (1s)',
     workers: Number(values.workers),
     workerEnv,
+    sizes,
     machine: machineFacts(cli),
     loadSamples: [],
   };
@@ -130,7 +145,7 @@ async function main(): Promise<void> {
     timerShift: values['timer-shift'],
     workers: Number(values.workers),
     workerEnv,
-    bare: scenarios.has('bare'),
+    bare: true,
     dataDir,
     log,
   });
@@ -140,66 +155,62 @@ async function main(): Promise<void> {
   }
   const members = new MembershipLog(stack.emulators.okta);
   members.start();
-  let stats: WorkerStats | undefined;
-  stack.workers[0]?.onLine((line) => {
-    if (!line.includes('worker stats')) return;
-    try {
-      stats = JSON.parse(line) as WorkerStats;
-    } catch {
-      // not JSON
-    }
-  });
+  const connection = await Connection.connect({ address: stack.address });
   const ctx: Ctx = {
     stack,
     api: new ApiClient(stack.api.url, stack.api.token),
+    temporal: new Client({ connection }),
     members,
     pairs: new Pairs(users, resources),
     progress: log,
-    workerStats: () => stats,
+    workerStats: latestStats(stack.workers[0]),
+    bareStats: latestStats(stack.bare?.process),
   };
   try {
     await stack.setProfile(profile);
-    // Warm-up: a few lifecycles so start-up costs (first workflow task, connections) stay out of the numbers.
+    // Warm-up: a few lifecycles on each side so start-up costs (first workflow task, connections) stay out of the numbers.
     log('warm-up…');
     await approvalLatency(ctx, { requests: 5, concurrency: 1, grantMs: 1000 });
+    // The open-grant count comes last: its 6-hour grants stay open to the end of the run.
+    if (scenarios.has('events')) {
+      log(`(1) history events per lifecycle: ${sizes.samples} completed samples of each kind`);
+      results.events = await historyEvents(ctx, { samples: sizes.samples, grantMs: 1000 });
+    }
+    if (scenarios.has('throughput')) {
+      log(`(2) lifecycles/s: ${sizes.durationS} s per side, ${sizes.concurrency} clients, ${sizes.grantMs} ms grants`);
+      results.throughput = await throughput(ctx, { durationS: sizes.durationS, concurrency: sizes.concurrency, grantMs: sizes.grantMs });
+    }
     if (scenarios.has('latency')) {
-      log(`(1) approval latency: ${sizes.latencyRequests} requests, ${sizes.latencyConcurrency} at a time`);
+      log(`(3) approve sent → member: ${sizes.latencyRequests} requests per side, ${sizes.latencyConcurrency} at a time`);
       results.latency = await approvalLatency(ctx, { requests: sizes.latencyRequests, concurrency: sizes.latencyConcurrency, grantMs: 3000 });
     }
     if (scenarios.has('slack')) {
-      log(`(1b) approval through Slack: ${sizes.slackRequests} requests`);
+      log(`(3b) approval through Slack: ${sizes.slackRequests} requests`);
       results.slack = await slackApprovalLatency(ctx, { requests: sizes.slackRequests, grantMs: 3000 });
       if ('skipped' in results.slack) log(`  skipped: ${results.slack.skipped}`);
     }
     if (scenarios.has('revoke')) {
-      log(`(2) revoke lag: ${sizes.grants} grants expiring within ${sizes.windowMs / 1000} s`);
+      log(`(4) revoke lag: ${sizes.grants} grants expiring within ${sizes.windowMs / 1000} s, Gatehouse then bare`);
       results.revoke = await revokeLag(ctx, { grants: sizes.grants, windowMs: sizes.windowMs, concurrency: 16 });
-    }
-    if (scenarios.has('throughput')) {
-      log(`(3) throughput: ${sizes.durationS} s, ${sizes.concurrency} clients, ${sizes.grantMs} ms grants`);
-      results.throughput = await throughput(ctx, { durationS: sizes.durationS, concurrency: sizes.concurrency, grantMs: sizes.grantMs });
-    }
-    if (scenarios.has('bare')) {
-      log(`(5) bare workflow: ${sizes.durationS} s, ${sizes.concurrency} clients, ${sizes.grantMs} ms grants`);
-      results.bare = await bare(ctx, { durationS: sizes.durationS, concurrency: sizes.concurrency, grantMs: sizes.grantMs });
     }
     if (scenarios.has('risk')) {
       log(`(6) risk response: ${sizes.riskTrials} users at HIGH, each holding 20 grants`);
       results.risk = await riskResponse(ctx, { trials: sizes.riskTrials });
     }
     if (scenarios.has('capacity')) {
-      log(`(4) capacity: ${sizes.capacity} open grants`);
-      results.capacity = await capacity(ctx, { grants: sizes.capacity, concurrency: 16, holdS: sizes.holdS, maxS: sizes.capacityMaxS });
+      log(`(5) open grants: ${sizes.capacity}, ${sizes.capacityConcurrency} at a time, then as many bare workflows`);
+      results.capacity = await capacity(ctx, { grants: sizes.capacity, concurrency: sizes.capacityConcurrency, holdS: sizes.holdS, maxS: sizes.capacityMaxS });
     }
   } finally {
     clearInterval(loadTimer);
     members.stop();
+    await connection.close().catch(() => undefined);
     results.machine.loadAtEnd = loadAverage();
     log('stopping…');
     await stack.stop();
     if (!values['keep-db'] && !reuse) rmSync(dataDir, { recursive: true, force: true });
   }
-  if (reuse && results.capacity) log(`note: ${results.capacity.open} capacity grants (6 h) are still open on ${reuse}`);
+  if (reuse && results.capacity) log(`note: ${results.capacity.gatehouse.open + results.capacity.bare.open} capacity grants (6 h) are still open on ${reuse}`);
 
   const outDir = join(ROOT, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
@@ -209,6 +220,20 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.json`, `${JSON.stringify(results, null, 2)}\n`);
   writeFileSync(`${base}.md`, table);
   console.log(`\n${table}\nwrote ${base}.json and ${base}.md`);
+}
+
+/** The latest `worker stats` line a worker process printed (Gatehouse's or the bare one's). */
+function latestStats(child: Child | undefined): () => WorkerStats | undefined {
+  let stats: WorkerStats | undefined;
+  child?.onLine((line) => {
+    if (!line.includes('worker stats')) return;
+    try {
+      stats = JSON.parse(line) as WorkerStats;
+    } catch {
+      // not JSON
+    }
+  });
+  return () => stats;
 }
 
 main().then(

@@ -1,24 +1,29 @@
 /**
- * The benchmark scenarios. Each drives Gatehouse through its public HTTP API and times outcomes
- * with the Okta emulator's own membership timestamps.
+ * The benchmark scenarios. Each measures Gatehouse (driven through its public HTTP API) and then
+ * the bare workflow (started with the Temporal client on its own task queue) under the same load,
+ * one after the other on the same server, and times outcomes with the Okta emulator's own
+ * membership timestamps.
  */
-import { Client, Connection } from '@temporalio/client';
-import type { bareGrantWorkflow } from '../../bench/bare/workflow';
+import type { Client } from '@temporalio/client';
+import type { bareGrantWorkflow, BareGrantInput } from '../../bench/bare/workflow';
+import { accessRequestWorkflowId } from '../../workflows/constants';
 import { type ApiClient, FINAL_STATUSES, HttpFailure, type MembershipLog, percentiles, pool, retrying, sleep, type RequestView } from './client';
-import type { Pairs } from './pairs';
+import type { Family, Pair, Pairs } from './pairs';
 import { cpuMeter, rssOf } from './proc';
 import { createOktaClient } from '../../activities/adapters/okta';
 import { registerEventHook } from '../okta-event-hook';
-import { APPROVER, QUARANTINE_GROUP, RISK_RESOURCES, RISK_USERS, riskGroup, riskLogin, riskResource, riskUserId, type Stack } from './stack';
+import { APPROVER, APPROVER2, QUARANTINE_GROUP, RISK_RESOURCES, RISK_USERS, riskGroup, riskLogin, riskResource, riskUserId, type Stack } from './stack';
 
 export interface Ctx {
   stack: Stack;
   api: ApiClient;
+  temporal: Client;
   members: MembershipLog;
   pairs: Pairs;
   progress: (line: string) => void;
-  /** Latest `worker stats` line of the first worker. */
+  /** Latest `worker stats` line of the first Gatehouse worker, and of the bare worker. */
   workerStats: () => WorkerStats | undefined;
+  bareStats: () => WorkerStats | undefined;
 }
 
 export interface WorkerStats {
@@ -29,7 +34,7 @@ export interface WorkerStats {
 }
 
 type Dist = ReturnType<typeof percentiles>;
-const ms = (n: number) => `${Math.round(n)}ms`;
+type Cpu = { cpuSeconds: number; coresAvg: number };
 
 /** Progress every `every` ms while `work` runs. */
 async function withTicker<T>(every: number, tick: () => void, work: () => Promise<T>): Promise<T> {
@@ -51,40 +56,139 @@ async function expiresAtOf(api: ApiClient, id: string): Promise<number> {
   throw new Error(`request ${id} never showed an expiresAt`);
 }
 
-// ---------------------------------------------------------------- (1) approval latency
+/** CPU meters over every process of the stack, and this one (the load generator). */
+function stackCpu(stack: Stack) {
+  const meters = {
+    temporal: cpuMeter(stack.server?.pid()),
+    // `worker` is the first worker process; with --workers N the others follow by name.
+    ...Object.fromEntries(stack.workers.map((w, i) => [i === 0 ? 'worker' : w.name, cpuMeter(w.child.pid)])),
+    api: cpuMeter(stack.api.process.child.pid),
+    emulators: cpuMeter(stack.emulators.process.child.pid),
+    driver: cpuMeter(process.pid),
+    ...(stack.cluster ? { postgres: cpuMeter(stack.cluster.postgres.pid(), true) } : {}),
+    ...(stack.bare ? { bareWorker: cpuMeter(stack.bare.process.child.pid) } : {}),
+  };
+  return () => Object.fromEntries(Object.entries(meters).map(([name, meter]) => [name, meter.read().coresAvg]));
+}
+
+// ---------------------------------------------------------------- the two sides
+
+/** Unique per run, so a reused server never sees a bare workflow id twice. */
+const BARE_RUN = Date.now().toString(36);
+let bareSeq = 0;
+
+/** Starts one bare workflow (add, sleep, remove) and returns its id. */
+async function startBare(ctx: Ctx, pair: Pair, timing: Pick<BareGrantInput, 'durationMs' | 'expiresAt'>): Promise<string> {
+  if (!ctx.stack.bare) throw new Error('the bare worker is not running');
+  const workflowId = `bench-bare-${BARE_RUN}-${bareSeq++}`;
+  await ctx.temporal.workflow.start<typeof bareGrantWorkflow>('bareGrantWorkflow', {
+    taskQueue: ctx.stack.bare.taskQueue,
+    workflowId,
+    args: [{ groupId: pair.groupId, userId: pair.userId, ...timing }],
+  });
+  return workflowId;
+}
+
+/** A Gatehouse request with its approvals, as a client sends them; resolves with the request id once the last approval answered. */
+async function requestApproved(
+  ctx: Ctx,
+  pair: Pair,
+  durationMs: number,
+  approvers: string[],
+): Promise<{ id: string; createSent: number; approveSent: number; approveReturned: number }> {
+  const createSent = Date.now();
+  const created = await retrying(() => ctx.api.create({ requester: pair.login, resource: pair.resource, duration: `${durationMs}ms` }));
+  let approveSent = Date.now();
+  for (const approver of approvers) {
+    approveSent = Date.now();
+    await ctx.api.approve(created.id, approver);
+  }
+  return { id: created.id, createSent, approveSent, approveReturned: Date.now() };
+}
+
+// ---------------------------------------------------------------- history events per lifecycle
+
+export interface EventCount {
+  /** Completed workflows counted. */
+  n: number;
+  median: number;
+  min: number;
+  max: number;
+  errors: number;
+}
+
+export interface EventsResult {
+  oneStep: EventCount;
+  twoStep: EventCount;
+  auto: EventCount;
+  bare: EventCount;
+}
+
+/**
+ * Runs `samples` short lifecycles of each kind to the end and counts their history events with the
+ * Temporal client (every event is a server write: the cost the other rows follow).
+ */
+export async function historyEvents(ctx: Ctx, opts: { samples: number; grantMs: number }): Promise<EventsResult> {
+  const count = async (family: Family, run: (pair: Pair) => Promise<string>): Promise<EventCount> => {
+    const counts: number[] = [];
+    let errors = 0;
+    await pool(opts.samples, 4, async () => {
+      try {
+        const handle = ctx.temporal.workflow.getHandle(await run(ctx.pairs.take(family)));
+        await handle.result();
+        counts.push((await handle.fetchHistory()).events?.length ?? 0);
+      } catch (err) {
+        errors++;
+        ctx.progress(`  events error (${family}): ${String(err)}`);
+      }
+    });
+    const sorted = counts.sort((a, b) => a - b);
+    return { n: sorted.length, median: sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN, min: sorted[0] ?? NaN, max: sorted.at(-1) ?? NaN, errors };
+  };
+  const gatehouse = (approvers: string[]) => async (pair: Pair) => accessRequestWorkflowId((await requestApproved(ctx, pair, opts.grantMs, approvers)).id);
+  return {
+    oneStep: await count('approval', gatehouse([APPROVER])),
+    twoStep: await count('two', gatehouse([APPROVER, APPROVER2])),
+    auto: await count('auto', gatehouse([])),
+    bare: await count('bare', (pair) => startBare(ctx, pair, { durationMs: opts.grantMs })),
+  };
+}
+
+// ---------------------------------------------------------------- approve sent → member
 
 export interface LatencyResult {
   requests: number;
   concurrency: number;
-  /** approve call returned → emulator added the member (0 when it was already in before the answer). */
-  approveReturnedToMember: Dist;
-  /** approve call sent → member. */
-  approveSentToMember: Dist;
-  memberBeforeAnswer: number;
-  approveCall: Dist;
-  errors: number;
+  gatehouse: {
+    /** approve call sent → the emulator added the member (the Update answers after the grant). */
+    approveSentToMember: Dist;
+    /** The create call and the approve call. */
+    createCall: Dist;
+    approveCall: Dist;
+    /** Approvals whose member was in before the answer arrived (all of them: the Update waits for the grant). */
+    memberBeforeAnswer: number;
+    errors: number;
+  };
+  bare: { startSentToMember: Dist; errors: number };
 }
 
 export async function approvalLatency(ctx: Ctx, opts: { requests: number; concurrency: number; grantMs: number }): Promise<LatencyResult> {
-  const fromReturn: number[] = [];
   const fromSend: number[] = [];
+  const creates: number[] = [];
   const calls: number[] = [];
   let before = 0;
   let errors = 0;
   let done = 0;
-  await withTicker(5000, () => ctx.progress(`  latency: ${done}/${opts.requests}`), () =>
+  await withTicker(5000, () => ctx.progress(`  latency: Gatehouse ${done}/${opts.requests}`), () =>
     pool(opts.requests, opts.concurrency, async () => {
       const pair = ctx.pairs.take('approval');
       try {
-        const created = await retrying(() => ctx.api.create({ requester: pair.login, resource: pair.resource, duration: `${opts.grantMs}ms` }));
-        const sent = Date.now();
-        await ctx.api.approve(created.id, APPROVER);
-        const returned = Date.now();
-        const added = await ctx.members.waitFor(pair.groupId, pair.userId, 'add', sent - 5);
-        calls.push(returned - sent);
-        fromSend.push(added.at - sent);
-        fromReturn.push(Math.max(0, added.at - returned));
-        if (added.at <= returned) before++;
+        const { createSent, approveSent, approveReturned } = await requestApproved(ctx, pair, opts.grantMs, [APPROVER]);
+        const added = await ctx.members.waitFor(pair.groupId, pair.userId, 'add', approveSent - 5);
+        creates.push(approveSent - createSent);
+        calls.push(approveReturned - approveSent);
+        fromSend.push(added.at - approveSent);
+        if (added.at <= approveReturned) before++;
       } catch (err) {
         errors++;
         ctx.progress(`  latency error: ${String(err)}`);
@@ -92,18 +196,32 @@ export async function approvalLatency(ctx: Ctx, opts: { requests: number; concur
       done++;
     }),
   );
+  const bareFromSend: number[] = [];
+  let bareErrors = 0;
+  done = 0;
+  await withTicker(5000, () => ctx.progress(`  latency: bare ${done}/${opts.requests}`), () =>
+    pool(opts.requests, opts.concurrency, async () => {
+      const pair = ctx.pairs.take('bare');
+      try {
+        const sent = Date.now();
+        await startBare(ctx, pair, { durationMs: opts.grantMs });
+        bareFromSend.push((await ctx.members.waitFor(pair.groupId, pair.userId, 'add', sent - 5)).at - sent);
+      } catch (err) {
+        bareErrors++;
+        ctx.progress(`  latency error (bare): ${String(err)}`);
+      }
+      done++;
+    }),
+  );
   return {
     requests: opts.requests,
     concurrency: opts.concurrency,
-    approveReturnedToMember: percentiles(fromReturn),
-    approveSentToMember: percentiles(fromSend),
-    memberBeforeAnswer: before,
-    approveCall: percentiles(calls),
-    errors,
+    gatehouse: { approveSentToMember: percentiles(fromSend), createCall: percentiles(creates), approveCall: percentiles(calls), memberBeforeAnswer: before, errors },
+    bare: { startSentToMember: percentiles(bareFromSend), errors: bareErrors },
   };
 }
 
-// ---------------------------------------------------------------- Slack path
+// ---------------------------------------------------------------- Slack path (Gatehouse only)
 
 export type SlackResult = { skipped: string } | { requests: number; actionReturnedToMember: Dist; actionSentToMember: Dist; errors: number };
 
@@ -163,50 +281,85 @@ export async function slackApprovalLatency(ctx: Ctx, opts: { requests: number; g
   return { requests: opts.requests, actionReturnedToMember: percentiles(fromReturn), actionSentToMember: percentiles(fromSend), errors };
 }
 
-// ---------------------------------------------------------------- (2) revoke lag
+// ---------------------------------------------------------------- revoke lag under an expiry burst
 
-export interface RevokeResult {
+export interface BurstResult {
   grants: number;
   windowMs: number;
+  /** How fast grants were created while aiming (pilot), per second. */
+  pilotPerSec: number;
   /** Actual spread of the expiresAt values (ms). */
   expirySpreadMs: number;
+  /** Grants whose expiry had passed before the last one was created (creation slower than aimed). */
+  late: number;
+  /** expiresAt → the emulator removed the member. */
   lag: Dist;
-  /** create call sent → member, auto-approved (compared with the bare workflow). */
-  createToMember: Dist;
+  /** start sent → member (Gatehouse: an auto-approved create over HTTP; bare: the workflow start). */
+  startToMember: Dist;
   missing: number;
   errors: number;
-  serverCpu: { cpuSeconds: number; coresAvg: number };
+  serverCpu: Cpu;
 }
 
+export interface RevokeResult {
+  gatehouse: BurstResult;
+  bare: BurstResult;
+}
+
+/** One side of a burst: opens a grant on `pair` meant to expire at `target`; returns its real expiresAt. */
+type Grant = (pair: Pair, target: number) => Promise<{ expiresAt: number; startToMember: number }>;
+
+/**
+ * `grants` grants aimed to expire within `windowMs`, Gatehouse's burst first and the bare
+ * workflow's after every Gatehouse removal landed (never overlapping), on the same server.
+ */
 export async function revokeLag(ctx: Ctx, opts: { grants: number; windowMs: number; concurrency: number }): Promise<RevokeResult> {
+  const gatehouse: Grant = async (pair, target) => {
+    const sent = Date.now();
+    // The policy's shortest grant is 1 s.
+    const durationMs = Math.max(1000, Math.round(target - sent));
+    const view = await retrying(() => ctx.api.create({ requester: pair.login, resource: pair.resource, duration: `${durationMs}ms` }));
+    const added = await ctx.members.waitFor(pair.groupId, pair.userId, 'add', sent - 5);
+    return { expiresAt: await expiresAtOf(ctx.api, view.id), startToMember: added.at - sent };
+  };
+  const bare: Grant = async (pair, target) => {
+    const sent = Date.now();
+    // The same 1 s floor as Gatehouse's.
+    const expiresAt = Math.max(target, sent + 1000);
+    await startBare(ctx, pair, { durationMs: 0, expiresAt });
+    const added = await ctx.members.waitFor(pair.groupId, pair.userId, 'add', sent - 5);
+    return { expiresAt, startToMember: added.at - sent };
+  };
+  ctx.progress('  revoke: Gatehouse burst');
+  const g = await burst(ctx, opts, 'auto', gatehouse);
+  ctx.progress('  revoke: bare burst (Gatehouse burst finished)');
+  const b = await burst(ctx, opts, 'bare', bare);
+  return { gatehouse: g, bare: b };
+}
+
+async function burst(ctx: Ctx, opts: { grants: number; windowMs: number; concurrency: number }, family: Family, grant: Grant): Promise<BurstResult> {
   // A pilot measures how fast grants can be created, so the whole burst can be aimed at one window.
   const pilotN = Math.min(30, Math.ceil(opts.grants / 3));
   const t0 = Date.now();
-  await pool(pilotN, opts.concurrency, async () => {
-    const pair = ctx.pairs.take('auto');
-    await retrying(() => ctx.api.create({ requester: pair.login, resource: pair.resource, duration: '1s' }));
-  });
+  await pool(pilotN, opts.concurrency, async () => void (await grant(ctx.pairs.take(family), Date.now())));
   const rate = pilotN / Math.max((Date.now() - t0) / 1000, 0.001);
-  // The pilot runs on an idle system; sustained creation measured about 3× slower (every grant
-  // created adds its own activities and timers), so aim late rather than early.
-  const windowStart = Date.now() + (opts.grants / rate) * 1000 * 3.5 + 10_000;
+  // Sustained creation can be slower than the pilot's (every grant created adds its own work and
+  // timers): aim a little late rather than early; grants that expire before the burst is created
+  // are counted as `late`.
+  const windowStart = Date.now() + (opts.grants / rate) * 1000 * 1.5 + 5000;
   ctx.progress(`  revoke: pilot creation ~${rate.toFixed(1)}/s; aiming ${opts.grants} expiries at ${new Date(windowStart).toISOString()} + ${opts.windowMs} ms`);
 
-  const grants: Array<{ id: string; groupId: string; userId: string; expiresAt: number }> = [];
-  const createToMember: number[] = [];
+  const grants: Array<Pair & { expiresAt: number }> = [];
+  const startToMember: number[] = [];
   let errors = 0;
   let created = 0;
   await withTicker(5000, () => ctx.progress(`  revoke: ${created}/${opts.grants} created`), () =>
     pool(opts.grants, opts.concurrency, async (i) => {
-      const pair = ctx.pairs.take('auto');
+      const pair = ctx.pairs.take(family);
       try {
-        const target = windowStart + (i / opts.grants) * opts.windowMs;
-        const sent = Date.now();
-        const durationMs = Math.max(1000, Math.round(target - sent));
-        const view = await retrying(() => ctx.api.create({ requester: pair.login, resource: pair.resource, duration: `${durationMs}ms` }));
-        const added = await ctx.members.waitFor(pair.groupId, pair.userId, 'add', sent - 5);
-        createToMember.push(added.at - sent);
-        grants.push({ id: view.id, groupId: pair.groupId, userId: pair.userId, expiresAt: await expiresAtOf(ctx.api, view.id) });
+        const g = await grant(pair, windowStart + (i / opts.grants) * opts.windowMs);
+        startToMember.push(g.startToMember);
+        grants.push({ ...pair, expiresAt: g.expiresAt });
       } catch (err) {
         errors++;
         ctx.progress(`  revoke error: ${String(err)}`);
@@ -235,56 +388,91 @@ export async function revokeLag(ctx: Ctx, opts: { grants: number; windowMs: numb
   return {
     grants: grants.length,
     windowMs: opts.windowMs,
+    pilotPerSec: Math.round(rate * 10) / 10,
     expirySpreadMs: expiries.length ? Math.max(...expiries) - Math.min(...expiries) : 0,
+    late,
     lag: percentiles(lags),
-    createToMember: percentiles(createToMember),
+    startToMember: percentiles(startToMember),
     missing,
     errors,
     serverCpu: cpu.read(),
   };
 }
 
-// ---------------------------------------------------------------- (3) throughput
+// ---------------------------------------------------------------- lifecycles/s
 
-export interface ThroughputResult {
-  durationS: number;
-  concurrency: number;
-  grantMs: number;
+export interface LoopResult {
   started: number;
   /** Lifecycles whose revoke landed in [start + grant, start + grant + duration], per second. */
   sustainedPerSec: number;
-  /** All started lifecycles that ended `expired`, over the time from the first start to the last revoke. */
+  /** Lifecycles whose member was removed, over the time from the first start to the last removal. */
   completed: number;
   overallPerSec: number;
-  createAndApprove: Dist;
+  /** One client iteration: start sent → member in (Gatehouse: create + approve; bare: start). */
+  startToMember: Dist;
   errors: number;
   errorSamples: string[];
-  serverCpu: { cpuSeconds: number; coresAvg: number };
-  workerCpu: { cpuSeconds: number; coresAvg: number };
+  serverCpu: Cpu;
   /** Average cores used per process over the run (where the CPU went). */
   cpuByProcess: Record<string, number>;
   /** On a cluster: PostgreSQL's writes per lifecycle started (WAL and commits, all databases). */
   database?: { walKiBPerLifecycle: number; commitsPerLifecycle: number };
 }
 
-/** CPU meters over every process of the stack, and this one (the load generator). */
-function stackCpu(stack: Stack) {
-  const meters = {
-    temporal: cpuMeter(stack.server?.pid()),
-    // `worker` is the first worker process; with --workers N the others follow by name.
-    ...Object.fromEntries(stack.workers.map((w, i) => [i === 0 ? 'worker' : w.name, cpuMeter(w.child.pid)])),
-    api: cpuMeter(stack.api.process.child.pid),
-    emulators: cpuMeter(stack.emulators.process.child.pid),
-    driver: cpuMeter(process.pid),
-    ...(stack.cluster ? { postgres: cpuMeter(stack.cluster.postgres.pid(), true) } : {}),
-    ...(stack.bare ? { bareWorker: cpuMeter(stack.bare.process.child.pid) } : {}),
-  };
-  return () => Object.fromEntries(Object.entries(meters).map(([name, meter]) => [name, meter.read().coresAvg]));
+export interface ThroughputResult {
+  durationS: number;
+  concurrency: number;
+  grantMs: number;
+  /** Gatehouse: request, one approval, grant, expiry, revoke; each checked to end `expired`. */
+  gatehouse: LoopResult & { expired: number };
+  bare: LoopResult;
 }
 
+/**
+ * Closed loop, `concurrency` clients for `durationS` per side: each client starts a lifecycle,
+ * waits for its member to be in (seen in the emulator's log, the same for both sides), and starts
+ * the next. Gatehouse first, then the bare workflow once every Gatehouse revoke landed.
+ */
 export async function throughput(ctx: Ctx, opts: { durationS: number; concurrency: number; grantMs: number }): Promise<ThroughputResult> {
-  const started: Array<{ id: string; groupId: string; userId: string; at: number }> = [];
-  const calls: number[] = [];
+  const g = await closedLoop(ctx, opts, 'Gatehouse', 'approval', async (pair) => (await requestApproved(ctx, pair, opts.grantMs, [APPROVER])).id);
+  // Final statuses through the API: each lifecycle must end `expired`.
+  ctx.progress(`  throughput: checking ${g.ids.length} final statuses…`);
+  let expired = 0;
+  const fail = (err: unknown) => {
+    g.result.errors++;
+    if (g.result.errorSamples.length < 5) g.result.errorSamples.push(String(err).slice(0, 200));
+  };
+  await pool(g.ids.length, 8, async (i) => {
+    const id = g.ids[i]!;
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      try {
+        const view: RequestView = await retrying(() => ctx.api.get(id));
+        if (FINAL_STATUSES.has(view.status)) {
+          if (view.status === 'expired') expired++;
+          else fail(new Error(`${id} ended ${view.status}`));
+          return;
+        }
+      } catch (err) {
+        return fail(err);
+      }
+      if (Date.now() > deadline) return fail(new Error(`${id} not final after 120 s`));
+      await sleep(500);
+    }
+  });
+  const b = await closedLoop(ctx, opts, 'bare', 'bare', (pair) => startBare(ctx, pair, { durationMs: opts.grantMs }));
+  return { durationS: opts.durationS, concurrency: opts.concurrency, grantMs: opts.grantMs, gatehouse: { ...g.result, expired }, bare: b.result };
+}
+
+async function closedLoop(
+  ctx: Ctx,
+  opts: { durationS: number; concurrency: number; grantMs: number },
+  label: string,
+  family: Family,
+  start: (pair: Pair) => Promise<string>,
+): Promise<{ result: LoopResult; ids: string[] }> {
+  const started: Array<Pair & { id: string; at: number }> = [];
+  const iterations: number[] = [];
   const errorSamples: string[] = [];
   let errors = 0;
   const fail = (err: unknown) => {
@@ -292,22 +480,21 @@ export async function throughput(ctx: Ctx, opts: { durationS: number; concurrenc
     if (errorSamples.length < 5) errorSamples.push(String(err).slice(0, 200));
   };
   const serverCpu = cpuMeter(ctx.stack.server?.pid());
-  const workerCpu = cpuMeter(ctx.stack.workers[0]?.child.pid);
   const cpuAll = stackCpu(ctx.stack);
   const writes0 = ctx.stack.cluster?.writes();
   const t0 = Date.now();
   const end = t0 + opts.durationS * 1000;
-  await withTicker(5000, () => ctx.progress(`  throughput: ${started.length} started, ${Math.round((Date.now() - t0) / 1000)}s`), () =>
+  await withTicker(5000, () => ctx.progress(`  throughput (${label}): ${started.length} started, ${Math.round((Date.now() - t0) / 1000)}s`), () =>
     Promise.all(
       Array.from({ length: opts.concurrency }, async () => {
         while (Date.now() < end) {
-          const pair = ctx.pairs.take('approval');
+          const pair = ctx.pairs.take(family);
           const sent = Date.now();
           try {
-            const view = await ctx.api.create({ requester: pair.login, resource: pair.resource, duration: `${opts.grantMs}ms` });
-            await ctx.api.approve(view.id, APPROVER);
-            calls.push(Date.now() - sent);
-            started.push({ id: view.id, groupId: pair.groupId, userId: pair.userId, at: sent });
+            const id = await start(pair);
+            started.push({ ...pair, id, at: sent });
+            await ctx.members.waitFor(pair.groupId, pair.userId, 'add', sent - 5);
+            iterations.push(Date.now() - sent);
           } catch (err) {
             fail(err);
             if (err instanceof HttpFailure && err.status >= 500) await sleep(200);
@@ -317,7 +504,7 @@ export async function throughput(ctx: Ctx, opts: { durationS: number; concurrenc
     ),
   );
   const cpuByProcess = cpuAll();
-  ctx.progress(`  throughput: ${started.length} started; waiting for their revokes…`);
+  ctx.progress(`  throughput (${label}): ${started.length} started; waiting for their revokes…`);
   const removedAt: number[] = [];
   await Promise.all(
     started.map(async (s) => {
@@ -328,143 +515,36 @@ export async function throughput(ctx: Ctx, opts: { durationS: number; concurrenc
       }
     }),
   );
-  const cpuS = serverCpu.read();
-  const cpuW = workerCpu.read();
   const windowFrom = t0 + opts.grantMs;
-  const windowTo = windowFrom + opts.durationS * 1000;
-  const inWindow = removedAt.filter((at) => at >= windowFrom && at < windowTo).length;
-  // Final statuses through the API (each lifecycle must end `expired`).
-  ctx.progress(`  throughput: checking ${started.length} final statuses…`);
-  let completed = 0;
-  await pool(started.length, 8, async (i) => {
-    const s = started[i]!;
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      try {
-        const view: RequestView = await retrying(() => ctx.api.get(s.id));
-        if (FINAL_STATUSES.has(view.status)) {
-          if (view.status === 'expired') completed++;
-          else fail(new Error(`${s.id} ended ${view.status}`));
-          return;
-        }
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      if (Date.now() > deadline) return fail(new Error(`${s.id} not final after 120 s`));
-      await sleep(500);
-    }
-  });
+  const inWindow = removedAt.filter((at) => at >= windowFrom && at < windowFrom + opts.durationS * 1000).length;
   const lastRemove = removedAt.length ? Math.max(...removedAt) : Date.now();
   const writes1 = ctx.stack.cluster?.writes();
   const perLifecycle = (n: number) => Math.round((n / Math.max(started.length, 1)) * 10) / 10;
   return {
-    database:
-      writes0 && writes1 ? { walKiBPerLifecycle: perLifecycle((writes1.walBytes - writes0.walBytes) / 1024), commitsPerLifecycle: perLifecycle(writes1.commits - writes0.commits) } : undefined,
-    durationS: opts.durationS,
-    concurrency: opts.concurrency,
-    grantMs: opts.grantMs,
-    started: started.length,
-    sustainedPerSec: Math.round((inWindow / opts.durationS) * 10) / 10,
-    completed,
-    overallPerSec: Math.round((completed / ((lastRemove - t0) / 1000)) * 10) / 10,
-    createAndApprove: percentiles(calls),
-    errors,
-    errorSamples,
-    serverCpu: cpuS,
-    workerCpu: cpuW,
-    cpuByProcess,
+    ids: started.map((s) => s.id),
+    result: {
+      started: started.length,
+      sustainedPerSec: Math.round((inWindow / opts.durationS) * 10) / 10,
+      completed: removedAt.length,
+      overallPerSec: Math.round((removedAt.length / Math.max((lastRemove - t0) / 1000, 0.001)) * 10) / 10,
+      startToMember: percentiles(iterations),
+      errors,
+      errorSamples,
+      serverCpu: serverCpu.read(),
+      cpuByProcess,
+      database:
+        writes0 && writes1 ? { walKiBPerLifecycle: perLifecycle((writes1.walBytes - writes0.walBytes) / 1024), commitsPerLifecycle: perLifecycle(writes1.commits - writes0.commits) } : undefined,
+    },
   };
 }
 
-// ---------------------------------------------------------------- (5) the bare workflow
+// ---------------------------------------------------------------- open grants held
 
-export interface BareResult {
-  durationS: number;
-  concurrency: number;
-  grantMs: number;
-  started: number;
-  sustainedPerSec: number;
-  startToMember: Dist;
-  revokeLag: Dist;
-  errors: number;
-  cpuByProcess: Record<string, number>;
-}
-
-export async function bare(ctx: Ctx, opts: { durationS: number; concurrency: number; grantMs: number }): Promise<BareResult> {
-  if (!ctx.stack.bare) throw new Error('the bare worker is not running');
-  const connection = await Connection.connect({ address: ctx.stack.address });
-  const client = new Client({ connection });
-  const taskQueue = ctx.stack.bare.taskQueue;
-  const started: Array<{ id: string; groupId: string; userId: string; at: number }> = [];
-  const startToMember: number[] = [];
-  let errors = 0;
-  const cpuAll = stackCpu(ctx.stack);
-  const t0 = Date.now();
-  const end = t0 + opts.durationS * 1000;
-  let n = 0;
-  try {
-    await withTicker(5000, () => ctx.progress(`  bare: ${started.length} started`), () =>
-      Promise.all(
-        Array.from({ length: opts.concurrency }, async () => {
-          while (Date.now() < end) {
-            const pair = ctx.pairs.take('bare');
-            const id = `bench-bare-${t0}-${n++}`;
-            const sent = Date.now();
-            try {
-              await client.workflow.start<typeof bareGrantWorkflow>('bareGrantWorkflow', {
-                taskQueue,
-                workflowId: id,
-                args: [{ groupId: pair.groupId, userId: pair.userId, durationMs: opts.grantMs }],
-              });
-              // Closed loop like the Gatehouse driver: the next start waits for this grant.
-              const added = await ctx.members.waitFor(pair.groupId, pair.userId, 'add', sent - 5);
-              startToMember.push(added.at - sent);
-              started.push({ id, groupId: pair.groupId, userId: pair.userId, at: sent });
-            } catch {
-              errors++;
-            }
-          }
-        }),
-      ),
-    );
-    const cpuByProcess = cpuAll();
-    const lags: number[] = [];
-    const removedAt: number[] = [];
-    await pool(started.length, 32, async (i) => {
-      const s = started[i]!;
-      try {
-        const result = await client.workflow.getHandle(s.id).result();
-        const removed = await ctx.members.waitFor(s.groupId, s.userId, 'remove', s.at, 10_000);
-        removedAt.push(removed.at);
-        lags.push(removed.at - (result as { expiresAt: number }).expiresAt);
-      } catch {
-        errors++;
-      }
-    });
-    const windowFrom = t0 + opts.grantMs;
-    const inWindow = removedAt.filter((at) => at >= windowFrom && at < windowFrom + opts.durationS * 1000).length;
-    return {
-      durationS: opts.durationS,
-      concurrency: opts.concurrency,
-      grantMs: opts.grantMs,
-      started: started.length,
-      sustainedPerSec: Math.round((inWindow / opts.durationS) * 10) / 10,
-      startToMember: percentiles(startToMember),
-      revokeLag: percentiles(lags),
-      errors,
-      cpuByProcess,
-    };
-  } finally {
-    await connection.close();
-  }
-}
-
-// ---------------------------------------------------------------- (4) capacity
-
-export interface CapacityResult {
+export interface HoldResult {
   target: number;
   open: number;
+  /** Time to open them (s), and the rate. */
+  createSeconds: number;
   createPerSec: number;
   workerRss: number | undefined;
   workerRssPeak: number;
@@ -472,17 +552,55 @@ export interface CapacityResult {
   workerHeapTotal: number | undefined;
   cachedWorkflows: number | undefined;
   serverRss: number | undefined;
-  serverCpuDuringCreate: { cpuSeconds: number; coresAvg: number };
-  serverCpuIdle: { cpuSeconds: number; coresAvg: number };
+  serverCpuDuringCreate: Cpu;
+  serverCpuIdle: Cpu;
   errors: number;
   /** Set when creation stopped at the time cap before the target. */
   cappedAfterS?: number;
 }
 
+export interface CapacityResult {
+  concurrency: number;
+  gatehouse: HoldResult;
+  /** As many 6-hour bare workflows as Gatehouse held, opened after (the Gatehouse grants stay open). */
+  bare: HoldResult;
+}
+
 export async function capacity(ctx: Ctx, opts: { grants: number; concurrency: number; holdS: number; maxS: number }): Promise<CapacityResult> {
-  const workerPid = ctx.stack.workers[0]?.child.pid;
+  const open = async (pair: Pair, start: () => Promise<unknown>) => {
+    const sent = Date.now();
+    await start();
+    await ctx.members.waitFor(pair.groupId, pair.userId, 'add', sent - 5);
+  };
+  const gatehouse = await hold(ctx, opts, {
+    label: 'Gatehouse',
+    family: 'auto',
+    pid: ctx.stack.workers[0]?.child.pid,
+    stats: ctx.workerStats,
+    open: (pair) => open(pair, () => retrying(() => ctx.api.create({ requester: pair.login, resource: pair.resource, duration: '6h' }))),
+  });
+  const bare = await hold(ctx, { ...opts, grants: gatehouse.open }, {
+    label: 'bare',
+    family: 'bare',
+    pid: ctx.stack.bare?.process.child.pid,
+    stats: ctx.bareStats,
+    open: (pair) => open(pair, () => startBare(ctx, pair, { durationMs: 6 * 3600_000 })),
+  });
+  return { concurrency: opts.concurrency, gatehouse, bare };
+}
+
+interface HoldSide {
+  label: string;
+  family: Family;
+  pid: number | undefined;
+  stats: () => WorkerStats | undefined;
+  /** Opens one 6-hour grant; resolves once its member is in. */
+  open: (pair: Pair) => Promise<void>;
+}
+
+async function hold(ctx: Ctx, opts: { grants: number; concurrency: number; holdS: number; maxS: number }, side: HoldSide): Promise<HoldResult> {
   let peak = 0;
-  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(workerPid) ?? 0)), 1000);
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(side.pid) ?? 0)), 1000);
   const cpuCreate = cpuMeter(ctx.stack.server?.pid());
   let open = 0;
   let errors = 0;
@@ -490,37 +608,35 @@ export async function capacity(ctx: Ctx, opts: { grants: number; concurrency: nu
   const t0 = Date.now();
   try {
     await withTicker(10_000, () => {
-      const s = ctx.workerStats();
-      ctx.progress(`  capacity: ${open}/${opts.grants} open; worker RSS ${mib(rssOf(workerPid))}, cached ${s?.cachedWorkflows ?? '?'}`);
+      const rate = open / Math.max((Date.now() - t0) / 1000, 0.001);
+      ctx.progress(`  capacity (${side.label}): ${open}/${opts.grants} open (${rate.toFixed(1)}/s); worker RSS ${mib(rssOf(side.pid))}, cached ${side.stats()?.cachedWorkflows ?? '?'}`);
     }, () =>
       pool(opts.grants, opts.concurrency, async () => {
         // A time cap: on a slow machine the report says how many were open when it hit.
         if (Date.now() - t0 > opts.maxS * 1000) return void capped++;
-        const pair = ctx.pairs.take('auto');
         try {
-          const sent = Date.now();
-          await retrying(() => ctx.api.create({ requester: pair.login, resource: pair.resource, duration: '6h' }));
-          await ctx.members.waitFor(pair.groupId, pair.userId, 'add', sent - 5);
+          await side.open(ctx.pairs.take(side.family));
           open++;
         } catch (err) {
           errors++;
-          ctx.progress(`  capacity error: ${String(err)}`);
+          ctx.progress(`  capacity error (${side.label}): ${String(err)}`);
         }
       }),
     );
-    const createPerSec = open / ((Date.now() - t0) / 1000);
+    const createSeconds = (Date.now() - t0) / 1000;
     const during = cpuCreate.read();
-    if (capped) ctx.progress(`  capacity: stopped creating after the ${opts.maxS} s cap`);
-    ctx.progress(`  capacity: ${open} grants open; holding ${opts.holdS}s to measure the idle cost…`);
+    if (capped) ctx.progress(`  capacity (${side.label}): stopped creating after the ${opts.maxS} s cap`);
+    ctx.progress(`  capacity (${side.label}): ${open} open in ${createSeconds.toFixed(0)} s; holding ${opts.holdS} s to measure the idle cost…`);
     const idle = cpuMeter(ctx.stack.server?.pid());
     await sleep(opts.holdS * 1000);
-    const s = ctx.workerStats();
+    const s = side.stats();
     return {
       target: opts.grants,
       open,
-      createPerSec: Math.round(createPerSec * 10) / 10,
-      workerRss: rssOf(workerPid),
-      workerRssPeak: peak,
+      createSeconds: Math.round(createSeconds),
+      createPerSec: Math.round((open / createSeconds) * 10) / 10,
+      workerRss: rssOf(side.pid),
+      workerRssPeak: Math.max(peak, rssOf(side.pid) ?? 0),
       workerHeapUsed: s?.heapUsed,
       workerHeapTotal: s?.heapTotal,
       cachedWorkflows: s?.cachedWorkflows,
@@ -536,7 +652,6 @@ export async function capacity(ctx: Ctx, opts: { grants: number; concurrency: nu
 }
 
 export const mib = (bytes: number | undefined) => (bytes === undefined ? 'n/a' : `${Math.round(bytes / 1048576)} MiB`);
-export { ms };
 
 // ---------------------------------------------------------------- (6) risk response
 
@@ -589,7 +704,7 @@ export async function riskResponse(ctx: Ctx, opts: { trials: number }): Promise<
       toFirst.push(Math.min(...at) - sentAt);
       toQuarantine.push(quarantined.at - sentAt);
       answers.push(delivery.durationMs);
-      ctx.progress(`  risk: trial ${i + 1}: delivery → last of ${RISK_RESOURCES} removals ${ms(toLast.at(-1)!)} (hook answered in ${ms(delivery.durationMs)})`);
+      ctx.progress(`  risk: trial ${i + 1}: delivery → last of ${RISK_RESOURCES} removals ${`${Math.round(toLast.at(-1)!)}ms`} (hook answered in ${`${Math.round(delivery.durationMs)}ms`})`);
     } catch (err) {
       errors++;
       ctx.progress(`  risk: trial ${i + 1} failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,7 +1,7 @@
 /**
  * The Temporal dev server for benchmarks and chaos runs: like scripts/temporal-server.ts
- * (SQLite in WAL mode, Gatehouse's search attributes) plus the dynamic-config values a benchmark
- * wants to vary (timer precision), and a restart on the same file and port.
+ * (SQLite in WAL mode, Gatehouse's search attributes and dynamic config) plus the dynamic-config
+ * values a benchmark wants to vary (timer precision), and a restart on the same file and port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/constants';
 import { findTemporalCli } from '../temporal-cli';
-import { ensureSearchAttributes, freePort } from '../temporal-server';
+import { DEV_SERVER_CONFIG, ensureSearchAttributes, freePort } from '../temporal-server';
 
 export interface BenchServerOptions {
   dbFile: string;
@@ -44,6 +44,8 @@ export async function startBenchServer(opts: BenchServerOptions): Promise<BenchS
     '--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal',
   ];
   for (const key of SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${SA_TYPE[key.type]}`);
+  // The same server Gatehouse runs in dev mode and tests (one partition, eager activities).
+  for (const setting of DEV_SERVER_CONFIG) args.push('--dynamic-config-value', setting);
   if (opts.timerShift) args.push('--dynamic-config-value', `history.timerProcessorMaxTimeShift="${opts.timerShift}"`);
   for (const value of opts.dynamicConfig ?? []) args.push('--dynamic-config-value', value);
 

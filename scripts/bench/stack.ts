@@ -17,6 +17,8 @@ import { startBenchServer, type BenchServer } from './server';
 import { ROOT, startChild, type Child } from './proc';
 
 export const APPROVER = 'approver@bench.example';
+/** The second step's approver of the two-step resources (one person decides once per request). */
+export const APPROVER2 = 'approver2@bench.example';
 export const userLogin = (i: number) => `u${i}@bench.example`;
 export const userId = (i: number) => `00u_b${i}`;
 export const standingLogin = (k: number) => `standing${k}@bench.example`;
@@ -24,6 +26,8 @@ export const autoResource = (k: number) => `bench-auto-${k}`;
 export const approvalResource = (k: number) => `bench-appr-${k}`;
 export const autoGroup = (k: number) => `00g_bench_auto_${k}`;
 export const approvalGroup = (k: number) => `00g_bench_appr_${k}`;
+export const twoStepResource = (k: number) => `bench-two-${k}`;
+export const twoStepGroup = (k: number) => `00g_bench_two_${k}`;
 export const bareGroup = (k: number) => `00g_bench_bare_${k}`;
 /** A second resource on the auto-approved group: two grants of one person on one Okta group. */
 export const twinResource = (k: number) => `bench-twin-${k}`;
@@ -105,8 +109,14 @@ export function benchDirectory(users: number, resources: number, standing: boole
   const riskUsers = Array.from({ length: RISK_USERS }, (_, i) => ({ id: riskUserId(i), login: riskLogin(i), firstName: 'Risk', lastName: `User ${i}`, profile: { department: 'Engineering', managerId: '00u_bench_approver' } }));
   const riskGroups = [...Array.from({ length: RISK_RESOURCES }, (_, k) => ({ id: riskGroup(k), name: riskGroup(k), members: [] })), { id: QUARANTINE_GROUP, name: 'bench-quarantine', members: [] }];
   return {
-    users: [{ id: '00u_bench_approver', login: APPROVER, firstName: 'Bench', lastName: 'Approver', profile: { department: 'Security' } }, ...people, ...standingUsers, ...riskUsers],
-    groups: [...Array.from({ length: resources }, (_, k) => [group(autoGroup(k), k), group(approvalGroup(k), k), group(bareGroup(k), k)]).flat(), ...riskGroups],
+    users: [
+      { id: '00u_bench_approver', login: APPROVER, firstName: 'Bench', lastName: 'Approver', profile: { department: 'Security' } },
+      { id: '00u_bench_approver2', login: APPROVER2, firstName: 'Bench', lastName: 'Second Approver', profile: { department: 'Security' } },
+      ...people,
+      ...standingUsers,
+      ...riskUsers,
+    ],
+    groups: [...Array.from({ length: resources }, (_, k) => [group(autoGroup(k), k), group(approvalGroup(k), k), group(twoStepGroup(k), k), group(bareGroup(k), k)]).flat(), ...riskGroups],
     apps: [],
     jira: { projectKey: 'GATE', projectName: 'Gatehouse' },
     slack: { channels: ['#security-alerts'] },
@@ -136,6 +146,15 @@ export function benchPolicy(resources: number): string {
       '    approval:',
       '      steps:',
       `        - { approvers: { users: [${APPROVER}] }, count: 1 }`,
+      `  ${twoStepResource(k)}:`,
+      `    name: Bench two approvals ${k}`,
+      `    okta: { groupId: ${twoStepGroup(k)} }`,
+      '    duration: { default: 1m, max: 6h, min: 1s }',
+      '    eligibility: { any: [ { attribute: department, in: [Engineering] } ] }',
+      '    approval:',
+      '      steps:',
+      `        - { approvers: { users: [${APPROVER}] }, count: 1 }`,
+      `        - { approvers: { users: [${APPROVER2}] }, count: 1 }`,
     );
   }
   for (let k = 0; k < RISK_RESOURCES; k++) {
@@ -316,6 +335,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
         OKTA_ORG_URL: okta,
         OKTA_API_TOKEN: 'bench-okta-token',
         GATEHOUSE_WORKER_STATS_MS: '1000',
+        // The Gatehouse worker's tuning (GATEHOUSE_MAX_CACHED_WORKFLOWS, …): the same load, the same knobs.
+        ...opts.workerEnv,
       });
       started.push(() => proc.kill('SIGTERM'));
       await proc.waitForLine(/bare worker started/);
