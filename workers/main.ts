@@ -14,7 +14,7 @@ import { watchPolicy } from '../activities/policy/source';
 import { buildPorts } from './ports';
 import { connectionOptions } from './temporal-connection';
 import { workerTuning } from './tuning';
-import { workflowCode } from './workflow-code';
+import { defaultBundlePath, workflowCode } from './workflow-code';
 
 /** Resolves with the exit code: 0 after a requested drain, 1 when the worker stopped on its own. */
 async function main(): Promise<number> {
@@ -26,13 +26,15 @@ async function main(): Promise<number> {
   const ops = await prepareOperations(settings, logger, ports, policy);
   installRuntimeLogger(logger, settings.LOG_LEVEL, ops.telemetryOptions);
 
+  // Compiled (dist/): the bundle `npm run build` wrote; from the sources: bundled at start-up.
+  const workflowBundle = process.env.GATEHOUSE_WORKFLOW_BUNDLE || defaultBundlePath();
   const connection = await NativeConnection.connect(connectionOptions(settings));
   try {
     const worker = await Worker.create({
       connection,
       namespace: settings.TEMPORAL_NAMESPACE,
       taskQueue: settings.GATEHOUSE_TASK_QUEUE,
-      ...workflowCode(process.env.GATEHOUSE_WORKFLOW_BUNDLE),
+      ...workflowCode(workflowBundle),
       activities: {
         ...createActivities({ ...ports, policy, securityChannel: settings.GATEHOUSE_SECURITY_CHANNEL, onAudit: ops.onAudit, oktaSignInUrl: settings.OKTA_ORG_URL, workflows: riskWorkflowsFromTemporal(ops.client, settings.GATEHOUSE_TASK_QUEUE) }),
         ...ops.activities,
@@ -43,7 +45,7 @@ async function main(): Promise<number> {
       shutdownForceTime: settings.GATEHOUSE_WORKER_SHUTDOWN_FORCE_MS,
       ...workerTuning(settings),
     });
-    logger.info({ taskQueue: settings.GATEHOUSE_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, address: settings.TEMPORAL_ADDRESS }, 'worker started');
+    logger.info({ taskQueue: settings.GATEHOUSE_TASK_QUEUE, namespace: settings.TEMPORAL_NAMESPACE, address: settings.TEMPORAL_ADDRESS, workflowBundle: workflowBundle ?? null }, 'worker started');
     await ops.start();
     // Its own logger: the stats line is printed whatever LOG_LEVEL says.
     const statsLogger = createLogger('worker', 'info');

@@ -4,10 +4,9 @@
  * refuse it elsewhere). The fakes and the demo directory are loaded only then, never in production.
  */
 import type pino from 'pino';
-import type * as Fakes from '../activities/fakes';
 import { openAuditStore, type AuditStore } from '../activities/audit/store';
 import { jiraFromSettings, mailFromSettings, oktaFromSettings, slackFromSettings } from '../activities/adapters/from-settings';
-import type { Ports } from '../activities/ports';
+import type { JiraPort, OktaPort, Ports, SlackPort } from '../activities/ports';
 import { configuredSystems, SettingsError, type Settings } from '../activities/settings';
 
 export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { audit: AuditStore } {
@@ -37,8 +36,21 @@ export function buildPorts(settings: Settings, logger: pino.Logger): Ports & { a
   };
 }
 
+/**
+ * What `npm run dev` takes from activities/fakes. Declared here rather than imported, even as a
+ * type, so the production build (tsconfig.build.json) never compiles the fakes into dist/.
+ */
+interface FakesModule {
+  createFakePorts(): { okta: OktaPort; slack: SlackPort; jira: JiraPort };
+}
+
 /** The in-process fakes (and the demo directory they read), required only when used: never in production. */
-export function loadFakes(): typeof Fakes {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('../activities/fakes') as typeof Fakes;
+export function loadFakes(): FakesModule {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('../activities/fakes') as FakesModule;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' || !String((err as Error).message).includes('activities/fakes')) throw err;
+    throw new SettingsError('GATEHOUSE_FAKES: the in-process fakes are not part of the production build (dist/); run `npm run dev` from the sources');
+  }
 }

@@ -3,11 +3,26 @@
  * production bundle, the tests' bundle and the benchmark's, so they never disagree. The failure
  * converter is part of the bundle (workflow side) and of the worker's data converter (activities).
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { BundleOptions } from '@temporalio/worker';
 import type { WorkerOptions } from '@temporalio/worker';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 export const FAILURE_CONVERTER_PATH = require.resolve('../workflows/shared/failure-converter');
+
+/** Where `npm run build` writes the bundle: dist/workflow-bundle.js, next to the compiled worker. */
+export const BUILT_BUNDLE_PATH = join(__dirname, '..', 'workflow-bundle.js');
+
+/**
+ * The bundle a worker uses when none is named: the built one when this file runs compiled (dist/),
+ * none from the sources (the worker bundles them at start-up, as `npm run worker` and dev do).
+ */
+export function defaultBundlePath(): string | undefined {
+  if (!__filename.endsWith('.js')) return undefined;
+  if (!existsSync(BUILT_BUNDLE_PATH)) throw new Error(`${BUILT_BUNDLE_PATH} is missing: \`npm run build\` writes it`);
+  return BUILT_BUNDLE_PATH;
+}
 
 /** For bundleWorkflowCode(). */
 export const bundleOptions = (): Pick<BundleOptions, 'workflowsPath' | 'failureConverterPath'> => ({

@@ -15,9 +15,18 @@ export interface ChildHandle {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Runs one of the project's entry points (`workers/main.ts`, `api/main.ts`) as a real process. */
+/** Runs one of the project's entry points (`workers/main.ts`, `api/main.ts`) as a real process, from the sources with tsx. */
 export function startProcess(script: string, env: NodeJS.ProcessEnv): ChildHandle {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return startNode(['--import', 'tsx', script], env, { label: script });
+}
+
+/**
+ * Runs `node <args>` as a real process (the compiled entry points: `dist/workers/main.js`), with
+ * its output collected; `cwd` defaults to the repository.
+ */
+export function startNode(args: string[], env: NodeJS.ProcessEnv, opts: { cwd?: string; label?: string } = {}): ChildHandle {
+  const label = opts.label ?? args.at(-1) ?? 'node';
+  const child = spawn(process.execPath, args, { cwd: opts.cwd ?? ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const output: string[] = [];
   const collect = (chunk: Buffer) => output.push(...chunk.toString().split('\n').filter(Boolean));
   child.stdout!.on('data', collect);
@@ -28,9 +37,9 @@ export function startProcess(script: string, env: NodeJS.ProcessEnv): ChildHandl
     output,
     waitForLine: (re, timeoutMs = 60_000) =>
       waitFor(() => {
-        if (child.exitCode !== null) throw new Error(`${script} exited (${child.exitCode}):\n${output.join('\n')}`);
+        if (child.exitCode !== null) throw new Error(`${label} exited (${child.exitCode}):\n${output.join('\n')}`);
         return output.find((l) => re.test(l));
-      }, `${script} to print ${re}`, timeoutMs, 100),
+      }, `${label} to print ${re}`, timeoutMs, 100),
     async kill(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
