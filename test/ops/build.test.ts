@@ -7,7 +7,8 @@
  * loads TypeScript tooling, an emulator, a fake or a test module.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type Postgres } from '../../scripts/postgres';
@@ -103,6 +104,20 @@ it('builds plain JavaScript and a workflow bundle holding the failure converter,
   // The bundle is made from the compiled JavaScript, not the TypeScript sources.
   expect(bundle).toContain('./dist/workflows/index.js');
   expect(build.output).not.toMatch(/\btsx\b/);
+});
+
+it("needs only package.json's dependencies at run time, and every one of them", () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+  const files = (readdirSync(join(ROOT, 'dist'), { recursive: true }) as string[]).filter((f) => f.endsWith('.js') && f !== 'workflow-bundle.js');
+  const required = new Set<string>();
+  for (const file of files) {
+    for (const [, spec] of readFileSync(join(ROOT, 'dist', file), 'utf8').matchAll(/\brequire\("([^"]+)"\)/g)) {
+      if (spec!.startsWith('.') || spec!.startsWith('node:') || builtinModules.includes(spec!)) continue;
+      required.add(spec!.startsWith('@') ? spec!.split('/').slice(0, 2).join('/') : spec!.split('/')[0]!);
+    }
+  }
+  expect([...required].sort()).toEqual(Object.keys(pkg.dependencies).sort());
+  for (const devOnly of ['tsx', '@temporalio/testing', 'typescript', 'smtp-server', 'mailparser']) expect(Object.keys(pkg.devDependencies)).toContain(devOnly);
 });
 
 it('runs a request lifecycle through the compiled API and worker, with no TypeScript tooling, emulator, fake or test module loaded', async () => {
