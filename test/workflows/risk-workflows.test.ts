@@ -48,6 +48,19 @@ const signalWithStart = (taskQueue: string, e: RiskEventInput, eventsPerRun?: nu
     signalArgs: [{ event: e, policy: POLICY }],
   });
 
+/**
+ * A copy of a demo user under a login of its own. The Temporal server is shared by every suite and a
+ * serializer ended at HIGH keeps its `high` status, so the API would refuse that user's requests in
+ * later suites: these tests never raise a demo user.
+ */
+function cloneUser(ports: FakePorts, of: string): { userId: string; login: string } {
+  const suffix = randomUUID().slice(0, 8);
+  const userId = `${of}_${suffix}`;
+  const login = `${of.replace(/^00u_/, '')}-${suffix}@example.com`;
+  ports.okta.users.set(userId, { ...ports.okta.users.get(of)!, id: userId, login });
+  return { userId, login };
+}
+
 const terminate = (workflowId: string) => h.client.workflow.getHandle(workflowId).terminate('test done').catch(() => undefined);
 
 it('continues as new with its state, and goes on applying events in order', async () => {
@@ -74,11 +87,15 @@ it('continues as new with its state, and goes on applying events in order', asyn
 });
 
 it('says in the channel when the incident could not be opened; the revocation does not wait', async () => {
+  let user = { userId: '', login: '' };
   await withWorker(
-    (ports) => void (ports.jira.createIssue = () => Promise.reject(classifyFailure('Jira', 400, 'project SEC does not exist'))),
+    (ports) => {
+      user = cloneUser(ports, '00u_alice');
+      ports.jira.createIssue = () => Promise.reject(classifyFailure('Jira', 400, 'project SEC does not exist'));
+    },
     async (ports, taskQueue) => {
-      await signalWithStart(taskQueue, event('00u_alice', 'alice@example.com', 'HIGH'));
-      const handle = h.client.workflow.getHandle(userRiskWorkflowId('00u_alice'));
+      await signalWithStart(taskQueue, event(user.userId, user.login, 'HIGH'));
+      const handle = h.client.workflow.getHandle(userRiskWorkflowId(user.userId));
       const state = await waitFor(async () => {
         const s = await handle.query(userRiskQuery);
         return s.incident?.status === 'failed' ? s : null;
@@ -89,23 +106,24 @@ it('says in the channel when the incident could not be opened; the revocation do
       expect(post.text).toContain('Incident: could not be opened in Jira SEC');
       expect(ports.slack.messages.filter((m) => m.channel === '#security-alerts')).toHaveLength(1);
       expect(ports.mail.sent.map((m) => m.to)).toEqual([['bob@example.com']]);
-      await terminate(userRiskWorkflowId('00u_alice'));
+      await terminate(userRiskWorkflowId(user.userId));
     },
   );
 });
 
 it('a quarantine group Okta refuses is recorded; the user is still HIGH and refused requests', async () => {
+  let user = { userId: '', login: '' };
   await withWorker(
-    () => undefined,
+    (ports) => void (user = cloneUser(ports, '00u_carol')),
     async (ports, taskQueue) => {
       await h.client.workflow.signalWithStart<typeof userRiskWorkflow, [{ event: RiskEventInput; policy: RiskPolicySnapshot }]>('userRiskWorkflow', {
         taskQueue,
-        workflowId: userRiskWorkflowId('00u_carol'),
-        args: [{ userId: '00u_carol', login: 'carol@example.com' }],
+        workflowId: userRiskWorkflowId(user.userId),
+        args: [{ userId: user.userId, login: user.login }],
         signal: riskEventSignal,
-        signalArgs: [{ event: event('00u_carol', 'carol@example.com', 'HIGH'), policy: { ...POLICY, quarantineGroupId: '00g_does_not_exist' } }],
+        signalArgs: [{ event: event(user.userId, user.login, 'HIGH'), policy: { ...POLICY, quarantineGroupId: '00g_does_not_exist' } }],
       });
-      const handle = h.client.workflow.getHandle(userRiskWorkflowId('00u_carol'));
+      const handle = h.client.workflow.getHandle(userRiskWorkflowId(user.userId));
       const state = await waitFor(async () => {
         const s = await handle.query(userRiskQuery);
         return s.actions.some((a) => a.type === 'quarantine_failed') && s.incident?.status === 'open' ? s : null;
@@ -113,7 +131,7 @@ it('a quarantine group Okta refuses is recorded; the user is still HIGH and refu
       expect(state).toMatchObject({ level: 'HIGH', quarantine: null });
       expect((await handle.describe()).typedSearchAttributes.get(SA.status)).toBe('high');
       await waitFor(() => ports.slack.messages.find((m) => m.text.includes('NOT quarantined')), 'the post says so');
-      await terminate(userRiskWorkflowId('00u_carol'));
+      await terminate(userRiskWorkflowId(user.userId));
     },
   );
 });
