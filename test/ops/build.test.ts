@@ -19,6 +19,7 @@ import { uniqueQueue } from '../helpers/temporal';
 import { waitFor } from '../helpers/wait';
 
 const ROOT = join(__dirname, '..', '..');
+const SCRIPTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
 const TOKEN = `build${Date.now().toString(36)}token`;
 
 /** Loaded with --require: on exit, writes every CommonJS module the process loaded and its flags. */
@@ -70,9 +71,14 @@ beforeAll(async () => {
     PORT: '0',
     GATEHOUSE_WORKER_METRICS_PORT: '0',
   });
-  const traced = (name: string) => ['--require', join(work, 'tracer.js'), join('dist', name, 'main.js')];
-  worker = startNode(traced('workers'), { ...env, GATEHOUSE_TRACE_FILE: join(work, 'worker-modules.json') }, { cwd: work, label: 'dist/workers/main.js' });
-  api = startNode(traced('api'), { ...env, GATEHOUSE_TRACE_FILE: join(work, 'api-modules.json') }, { cwd: work, label: 'dist/api/main.js' });
+  // The start:* scripts, which are also the image's commands (test/ops/container.test.ts), with the tracer.
+  const traced = (script: string) => {
+    const [node, ...args] = SCRIPTS[script]!.split(' ');
+    expect(node).toBe('node');
+    return ['--require', join(work, 'tracer.js'), ...args];
+  };
+  worker = startNode(traced('start:worker'), { ...env, GATEHOUSE_TRACE_FILE: join(work, 'worker-modules.json') }, { cwd: work, label: SCRIPTS['start:worker'] });
+  api = startNode(traced('start:api'), { ...env, GATEHOUSE_TRACE_FILE: join(work, 'api-modules.json') }, { cwd: work, label: SCRIPTS['start:api'] });
   const apiLine = await api.waitForLine(/Gatehouse API listening/);
   apiUrl = (JSON.parse(apiLine) as { url: string }).url;
   await worker.waitForLine(/"msg":"worker started"/);

@@ -134,5 +134,8 @@ describe('Dockerfile', () => {
   it('keeps secrets and local state out of the build context', () => {
     const ignored = read('.dockerignore').split('\n').filter((l) => l && !l.startsWith('#'));
     expect(ignored).toEqual(expect.arrayContaining(['.env', 'node_modules', '.data', '.git', 'dist']));
+    // Nor can the image hold the emulators, the dev scripts or the tests: the build would fail if
+    // the production program imported them (test/ops/build.test.ts checks dist/ too).
+    expect(ignored).toEqual(expect.arrayContaining(['emulators', 'scripts', 'bench', 'test']));
   });
 });
