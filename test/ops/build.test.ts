@@ -65,7 +65,7 @@ beforeAll(async () => {
     GATEHOUSE_WORKFLOW_BUNDLE: '',
     GATEHOUSE_AUDIT_DB: '',
     DATABASE_URL: pg.url.replace(/\/postgres$/, '/gatehouse_audit'),
-    GATEHOUSE_POLICY: writeTestPolicy(mkdtempSync(join(tmpdir(), 'gatehouse-build-policy-'))),
+    GATEHOUSE_POLICY: writeTestPolicy(join(work, 'config')),
     GATEHOUSE_TASK_QUEUE: uniqueQueue('build'),
     GATEHOUSE_API_TOKENS: `build:${TOKEN}`,
     PORT: '0',
@@ -88,7 +88,7 @@ afterAll(async () => {
   await Promise.all([api?.kill(), worker?.kill()]);
   await emulators?.close();
   await pg?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  for (const dir of [work, pg?.dir]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 const call = async (path: string, init: RequestInit = {}) => {
