@@ -221,7 +221,11 @@ describe('a read-only audit store (the API)', () => {
       await reader.migrate();
       await writer.append({ id: `${role}:1`, requestId: role, seq: 1, type: 'requested', actor: 'a@example.com', resource: 'r', at: new Date().toISOString() });
       expect((await reader.trail(role)).map((e) => e.type)).toEqual(['requested']);
-      await expect(reader.append({ id: `${role}:2`, requestId: role, seq: 2, type: 'x', actor: 'a', resource: 'r', at: new Date().toISOString() })).rejects.toThrow(/permission denied/);
+      // The store refuses a write itself; the database would refuse it too.
+      await expect(reader.append({ id: `${role}:2`, requestId: role, seq: 2, type: 'x', actor: 'a', resource: 'r', at: new Date().toISOString() })).rejects.toThrow(/read-only/);
+      const asRole = new Pool({ connectionString: url.toString() });
+      await expect(asRole.query(`INSERT INTO audit_events (id) VALUES ('${role}:3')`)).rejects.toThrow(/permission denied/);
+      await asRole.end();
     } finally {
       await reader.close();
       await writer.close();

@@ -39,7 +39,7 @@ export interface RequestFilter {
 /** The visibility query for access requests matching `f` (each filter one AND clause). */
 export function requestQuery(f: RequestFilter = {}): string {
   const clauses = [`${SA.kind.name} = ${quote(KIND.accessRequest)}`];
-  if (f.status) clauses.push(`${SA.status.name} = ${quote(f.status)}`);
+  if (f.status) clauses.push(statusClause(f.status));
   if (f.statuses) clauses.push(`${SA.status.name} IN ${list(f.statuses)}`);
   if (f.requester) clauses.push(`${SA.requester.name} = ${quote(f.requester)}`);
   if (f.resource) clauses.push(`${SA.resource.name} = ${quote(f.resource)}`);
@@ -48,11 +48,25 @@ export function requestQuery(f: RequestFilter = {}): string {
   return clauses.join(' AND ');
 }
 
+/** Closes that are not the workflow's own end: the request reads `failed` (or, with a lease, per the ledger). */
+const ABNORMAL_CLOSES = ['Terminated', 'Failed', 'TimedOut', 'Canceled'];
+
+/**
+ * A request is in status `s` as the API tells it: an open status only while the workflow runs (a
+ * terminated one keeps its last search attribute), and `failed` also for a workflow closed abnormally.
+ */
+function statusClause(s: string): string {
+  const sa = `${SA.status.name} = ${quote(s)}`;
+  if ((OPEN_REQUEST_STATUSES as readonly string[]).includes(s)) return `${sa} AND ExecutionStatus = "Running"`;
+  if (s === 'failed') return `(${sa} OR ExecutionStatus IN ${list(ABNORMAL_CLOSES)})`;
+  return sa;
+}
+
 /** The visibility query for temporary accounts: the manager is GatehouseRequester, the login GatehouseResource. */
 export function accountQuery(f: { manager?: string; status?: string } = {}): string {
   const clauses = [`${SA.kind.name} = ${quote(KIND.temporaryAccount)}`];
   if (f.manager) clauses.push(`${SA.requester.name} = ${quote(f.manager)}`);
-  if (f.status) clauses.push(`${SA.status.name} = ${quote(f.status)}`);
+  if (f.status) clauses.push(statusClause(f.status));
   return clauses.join(' AND ');
 }
 
