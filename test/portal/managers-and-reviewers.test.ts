@@ -200,10 +200,16 @@ describe('security, for reviewers', () => {
     const dave = await stack.signIn('dave@example.com');
     await nav(dave.page, 'Security').click();
     const review = dave.page.locator(`[data-review="${reviewId}"]`);
-    await review.waitFor();
+    const quarantined = dave.page.locator(`#quarantined [data-user="${LOGIN}"]`);
+    // The page is not live: it lists what Temporal visibility holds, which may lag the Queries a moment.
+    await waitFor(async () => {
+      if ((await review.count()) && (await quarantined.count())) return true;
+      await dave.page.reload();
+      return false;
+    }, 'the review and the quarantined user on the Security page', 30_000, 250);
     await expect(review.textContent()).resolves.toContain(`${LOGIN} → Payroll`);
-    await expect(dave.page.locator(`#quarantined [data-user="${LOGIN}"] [data-level="HIGH"]`).count()).resolves.toBe(1);
-    await expect(dave.page.locator(`#quarantined [data-user="${LOGIN}"]`).textContent()).resolves.toContain('put there by Gatehouse');
+    await expect(quarantined.locator('[data-level="HIGH"]').count()).resolves.toBe(1);
+    await expect(quarantined.textContent()).resolves.toContain('put there by Gatehouse');
     await expect(dave.page.locator('#drift [data-drift="drift_detected"]').first().textContent()).resolves.toContain('frank@example.com in aws-readonly');
     await stack.screenshot(dave.page, 'security', { fullPage: true });
 
