@@ -112,6 +112,13 @@ describe.each(ENGINES)('audit store on $name', (engine) => {
     expect(streamed).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   });
 
+  it('reads the newest matching events first, at most as many as asked', async () => {
+    const rid = `R${randomUUID()}`;
+    for (let s = 1; s <= 6; s++) await store.append(event(rid, s, s % 2 ? 'drift_detected' : 'other'));
+    const newest = await store.latest({ requestId: rid, type: ['drift_detected'] }, 2);
+    expect(newest.map((e) => e.seq)).toEqual([5, 3]);
+  });
+
   it('gives events recorded outside the workflow the resource of their request', async () => {
     const rid = `R${randomUUID()}`;
     await store.append(event(rid, 1, 'requested'));

@@ -74,3 +74,18 @@ export function accountQuery(f: { manager?: string; status?: string } = {}): str
 export function temporaryAccountsOfLoginQuery(login: string): string {
   return [`${SA.kind.name} = ${quote(KIND.temporaryAccount)}`, `${SA.resource.name} = ${quote(login)}`, 'ExecutionStatus = "Running"'].join(' AND ');
 }
+
+/** Users whose risk serializer holds them at one of `levels` (GatehouseStatus: `high`, `medium`, `low`). */
+export function usersAtRiskQuery(f: { levels: readonly string[]; running?: boolean }): string {
+  const clauses = [`${SA.kind.name} = ${quote(KIND.userRisk)}`, `${SA.status.name} IN ${list(f.levels)}`];
+  if (f.running) clauses.push('ExecutionStatus = "Running"');
+  return clauses.join(' AND ');
+}
+
+/** Access reviews in `status` (`pending` until decided or timed out). */
+export function accessReviewQuery(f: { status?: string; running?: boolean } = {}): string {
+  const clauses = [`${SA.kind.name} = ${quote(KIND.accessReview)}`];
+  if (f.status) clauses.push(`${SA.status.name} = ${quote(f.status)}`);
+  if (f.running) clauses.push('ExecutionStatus = "Running"');
+  return clauses.join(' AND ');
+}
