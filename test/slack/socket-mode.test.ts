@@ -6,7 +6,6 @@
  * server with the real Okta and Slack adapters against the emulators carries the requests out.
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { WebClient } from '@slack/web-api';
 import type { Worker } from '@temporalio/worker';
