@@ -325,3 +325,23 @@ describe('a bad app token fails closed', () => {
     }
   });
 });
+
+describe('the API process in Socket Mode', () => {
+  it('listens, connects out with SLACK_APP_TOKEN (no signing secret), and serves no /slack/events', async () => {
+    const { opened } = await stats();
+    const child = startProcess('api/main.ts', processEnv(emulators, { PORT: '0', GATEHOUSE_API_TOKENS: `socket:${TOKEN}`, SLACK_APP_TOKEN: APP_TOKEN, SLACK_SIGNING_SECRET: '', JIRA_HOST: '', JIRA_API_TOKEN: '' }));
+    try {
+      const listening = await child.waitForLine(/Gatehouse API listening/);
+      const url = (JSON.parse(listening) as { url: string }).url;
+      await child.waitForLine(/Slack Socket Mode connected/);
+      expect((await stats()).opened).toBe(opened + 1);
+      const res = await request(url).post('/slack/events').type('form').send('payload=%7B%7D');
+      expect(res.status).toBe(404);
+      expect(child.output.join('\n')).toMatch(/Slack over Socket Mode/);
+      expect(child.output.join('\n')).not.toContain('socketmodetestsecret');
+    } finally {
+      await child.kill();
+    }
+    await waitFor(async () => (await stats()).open === 1, 'the process connection gone');
+  });
+});
