@@ -130,6 +130,16 @@ const baseSchema = z
     OKTA_EVENT_HOOK_SECRET: optional.pipe(z.string().min(16, 'at least 16 random characters (openssl rand -base64 24)').optional()),
     SLACK_BOT_TOKEN: optional,
     SLACK_SIGNING_SECRET: optional,
+    /**
+     * Socket Mode (issue 15): the app-level token (xapp-…, scope connections:write). Set, the API
+     * connects out to Slack instead of serving /slack/events. The value is never printed.
+     */
+    SLACK_APP_TOKEN: optional.pipe(
+      z
+        .string()
+        .regex(/^xapp-[A-Za-z0-9-]+$/, "an app-level token (xapp-…) with the connections:write scope, from the Slack app's Basic Information page (a bot token xoxb-… goes in SLACK_BOT_TOKEN)")
+        .optional(),
+    ),
     SLACK_API_URL: optionalUrl,
     /** The workspace (T…) whose clicks and commands are accepted; any other is refused. */
     SLACK_TEAM_ID: optional.pipe(z.string().regex(/^[TE][A-Z0-9_]+$/, 'a Slack team id like T012AB3CD').optional()),
@@ -152,7 +162,9 @@ function crossChecks(s: Record<string, unknown>): { path: string; message: strin
   };
   need(has('OKTA_ORG_URL') && !has('OKTA_CLIENT_ID'), ['OKTA_API_TOKEN'], 'with OKTA_ORG_URL (or set OKTA_CLIENT_ID + OKTA_PRIVATE_KEY)');
   need(has('OKTA_CLIENT_ID'), ['OKTA_ORG_URL', 'OKTA_PRIVATE_KEY'], 'for OAuth with OKTA_CLIENT_ID');
-  need(has('SLACK_BOT_TOKEN'), ['SLACK_SIGNING_SECRET'], 'with SLACK_BOT_TOKEN');
+  // Socket Mode needs no signing secret (nothing reaches /slack/events); the HTTP transport does.
+  need(has('SLACK_BOT_TOKEN') && !has('SLACK_APP_TOKEN'), ['SLACK_SIGNING_SECRET'], 'with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)');
+  need(has('SLACK_APP_TOKEN') && s.GATEHOUSE_DEV_MODE !== '1', ['SLACK_BOT_TOKEN'], 'with SLACK_APP_TOKEN (Socket Mode brings the clicks; Gatehouse answers with the bot token)');
   need(has('SLACK_BOT_TOKEN') && s.NODE_ENV === 'production', ['SLACK_TEAM_ID'], 'with SLACK_BOT_TOKEN in production (the one workspace whose clicks count)');
   need(has('JIRA_HOST') || has('JIRA_API_TOKEN'), ['JIRA_HOST', 'JIRA_EMAIL', 'JIRA_API_TOKEN', 'JIRA_PROJECT_KEY'], 'for Jira');
   if (s.NODE_ENV === 'production') {
@@ -168,6 +180,7 @@ function crossChecks(s: Record<string, unknown>): { path: string; message: strin
 export const DEV_VALUES: Readonly<Record<string, readonly string[]>> = {
   SLACK_SIGNING_SECRET: ['dev-signing-secret'],
   SLACK_BOT_TOKEN: ['xoxb-dev-token'],
+  SLACK_APP_TOKEN: ['xapp-dev-token'],
   OKTA_API_TOKEN: ['dev-okta-token', 'dev'],
   JIRA_API_TOKEN: ['dev-jira-token'],
 };

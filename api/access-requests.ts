@@ -253,7 +253,8 @@ export function createRequestService(opts: RequestServiceOptions) {
       }),
     );
     const token = response.nextPageToken;
-    return { items, nextPageToken: token && token.length > 0 ? pageTokens.encode(query, Buffer.from(token)) : null };
+    // Visibility narrows; the state decides (a closed workflow's lease may make it `revoked`, say).
+    return { items: filter.status ? items.filter((i) => i.state.status === filter.status) : items, nextPageToken: token && token.length > 0 ? pageTokens.encode(query, Buffer.from(token)) : null };
   }
 
   return { loadState, findOpenRequest, submit, decide, list };

@@ -166,7 +166,7 @@ export function createApp(deps: ApiDeps): express.Application {
   app.use('/v1', v1);
 
   if (deps.portal) {
-    app.use(portalRouter(deps.portal, { service, people, policy: deps.policy, okta: deps.okta, audit: deps.audit, links: { webUiUrl: deps.webUiUrl, namespace: deps.namespace }, logger: deps.logger }));
+    app.use(portalRouter(deps.portal, { service, accounts, risk, people, policy: deps.policy, okta: deps.okta, audit: deps.audit, links: { webUiUrl: deps.webUiUrl, namespace: deps.namespace }, logger: deps.logger }));
   }
 
   app.use(notFoundRoute);

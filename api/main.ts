@@ -13,7 +13,7 @@ import { createApp } from './app';
 import { createOktaTokenVerifier } from './identity/okta-token';
 import { buildOktaPort } from './deps';
 import { portalFromSettings } from './portal/from-settings';
-import { mountSlack, SLACK_EVENTS_PATH } from './slack';
+import { mountSlack, SLACK_EVENTS_PATH, SlackSocketModeError, type SlackApp } from './slack';
 
 function loadOrExit<T>(load: () => T, known: new (...args: never[]) => Error): T {
   try {
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
   });
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
 
+  let slack: SlackApp | undefined;
   const app = createApp({
     temporal,
     // The worker's queue (GATEHOUSE_TASK_QUEUE, default `gatehouse`): both sides must agree.
@@ -86,14 +87,15 @@ async function main(): Promise<void> {
     ...(portal.options ? { portal: portal.options } : {}),
     // Okta event hooks (risk response) at /hooks/okta, when the shared secret is set.
     ...(settings.OKTA_EVENT_HOOK_SECRET ? { oktaHookSecret: settings.OKTA_EVENT_HOOK_SECRET } : {}),
-    // Slack approvals, /access and the DM buttons, when the Slack app is configured.
-    ...(settings.SLACK_BOT_TOKEN && settings.SLACK_SIGNING_SECRET
+    // Slack approvals, /access and the DM buttons, when the Slack app is configured: over
+    // /slack/events (signing secret), or over Socket Mode (SLACK_APP_TOKEN; /slack/events is 404).
+    ...(settings.SLACK_BOT_TOKEN && (settings.SLACK_APP_TOKEN || settings.SLACK_SIGNING_SECRET)
       ? {
           beforeParsers: (web, service, { accounts, risk }) => {
-            mountSlack(web, {
+            slack = mountSlack(web, {
               accounts,
               botToken: settings.SLACK_BOT_TOKEN!,
-              signingSecret: settings.SLACK_SIGNING_SECRET!,
+              ...(settings.SLACK_APP_TOKEN ? { appToken: settings.SLACK_APP_TOKEN } : { signingSecret: settings.SLACK_SIGNING_SECRET! }),
               apiUrl: settings.SLACK_API_URL,
               teamId: settings.SLACK_TEAM_ID,
               service,
@@ -102,7 +104,8 @@ async function main(): Promise<void> {
               okta,
               logger,
             });
-            logger.info({ url: `${settings.GATEHOUSE_PUBLIC_URL ?? `http://127.0.0.1:${settings.PORT}`}${SLACK_EVENTS_PATH}` }, 'Slack request URL (events, interactivity, /access)');
+            if (slack.transport === 'http') logger.info({ url: `${settings.GATEHOUSE_PUBLIC_URL ?? `http://127.0.0.1:${settings.PORT}`}${SLACK_EVENTS_PATH}` }, 'Slack request URL (events, interactivity, /access)');
+            else logger.info('Slack over Socket Mode (SLACK_APP_TOKEN): no request URL; connecting out to Slack');
           },
         }
       : {}),
@@ -117,6 +120,14 @@ async function main(): Promise<void> {
     const port = typeof address === 'object' && address ? address.port : settings.PORT;
     logger.info({ url: `http://127.0.0.1:${port}`, temporal: settings.TEMPORAL_ADDRESS, namespace: settings.TEMPORAL_NAMESPACE }, 'Gatehouse API listening');
     if (portal.options) logger.info({ url: portal.options.publicUrl, issuer: portal.options.issuer }, 'self-service portal (sign in with Okta)');
+  });
+
+  // Socket Mode connects once the API is up (/v1 does not wait for Slack). While Slack is unreachable
+  // the client keeps trying; a token Slack refuses stops the API (fail closed), with what to fix.
+  slack?.start().catch((err: unknown) => {
+    if (err instanceof SlackSocketModeError) console.error(`Invalid configuration (see .env.example):\n  - SLACK_APP_TOKEN: ${err.message}`);
+    else logger.fatal({ err: err instanceof Error ? err.message : String(err) }, 'Slack Socket Mode could not start');
+    process.exit(1);
   });
 
   // Requests Node's HTTP parser refuses before Express sees them (headers over 16 KB, garbage)
@@ -139,8 +150,9 @@ async function main(): Promise<void> {
     }, 10_000);
     hard.unref();
     server.close(() => {
-      connection
-        .close()
+      (slack?.stop() ?? Promise.resolve())
+        .catch(() => undefined)
+        .then(() => connection.close())
         .catch((err: unknown) => logger.warn({ err }, 'closing the Temporal connection failed'))
         .then(() => audit.close())
         .catch(() => undefined)

@@ -15,7 +15,7 @@ import { decideReviewUpdate, reviewQuery, userRiskQuery } from '../workflows/ris
 import type { riskEventWorkflow } from '../workflows/risk/risk-event';
 import type { AccessReviewState, DecideReviewInput, RiskPolicySnapshot, UserRiskState } from '../workflows/risk/types';
 import { summary } from '../workflows/risk/wording';
-import { KIND } from '../workflows/shared/visibility';
+import { accessReviewQuery, KIND, usersAtRiskQuery } from '../workflows/shared/visibility';
 import { HttpError, notFound, rejectionOf } from './errors';
 
 /** A review id is its assignment event's uuid, lower-case. */
@@ -156,7 +156,37 @@ export function createRiskService(opts: RiskServiceOptions) {
     }
   }
 
-  return { intake, userRisk, isQuarantined, refuseIfQuarantined, review, decideReview };
+  /** Workflow ids matching a visibility query, at most `limit` (newest first, as visibility lists them). */
+  async function workflowIds(query: string, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const wf of temporal.workflow.list({ query, pageSize: Math.min(limit, 100) })) {
+      ids.push(wf.workflowId);
+      if (ids.length >= limit) break;
+    }
+    return ids;
+  }
+
+  /**
+   * Who is held above LOW (the portal's Security page): found by the serializers' status in
+   * visibility, then each read with the same Query as GET /v1/risk/users/:login. `unreadable`
+   * counts those no worker answered for.
+   */
+  async function usersAtRisk(limit = 200): Promise<{ users: UserRiskState[]; unreadable: number }> {
+    const ids = await temporal.withDeadline(Date.now() + 10_000, () => workflowIds(usersAtRiskQuery({ levels: ['high', 'medium'], running: true }), limit));
+    const read = await Promise.allSettled(ids.map((id) => userRisk(id.replace(/^user-risk-/, ''))));
+    const users = read.flatMap((r) => (r.status === 'fulfilled' && r.value && r.value.level !== 'LOW' ? [r.value] : []));
+    return { users, unreadable: read.filter((r) => r.status === 'rejected').length };
+  }
+
+  /** The reviews waiting for a decision, each read as GET /v1/reviews/:id reads it. */
+  async function openReviews(limit = 200): Promise<{ reviews: AccessReviewState[]; unreadable: number }> {
+    const ids = await temporal.withDeadline(Date.now() + 10_000, () => workflowIds(accessReviewQuery({ status: 'pending', running: true }), limit));
+    const read = await Promise.allSettled(ids.map((id) => review(id.replace(/^access-review-/, ''))));
+    const reviews = read.flatMap((r) => (r.status === 'fulfilled' && r.value.status === 'pending' ? [r.value] : []));
+    return { reviews, unreadable: read.filter((r) => r.status === 'rejected').length };
+  }
+
+  return { intake, userRisk, isQuarantined, refuseIfQuarantined, review, decideReview, usersAtRisk, openReviews };
 }
 
 export type RiskService = ReturnType<typeof createRiskService>;

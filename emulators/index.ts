@@ -49,9 +49,10 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
   const host = options.host ?? '127.0.0.1';
   const directory = options.directory ?? loadDirectory();
   const servers: Pick<RunningServer, 'close'>[] = [];
-  const start = async (app: Parameters<typeof listen>[0], port: number) => {
+  const start = async (app: Parameters<typeof listen>[0], port: number, onServer?: (server: RunningServer) => void) => {
     const server = await listen(app, port, host);
     servers.push(server);
+    onServer?.(server);
     return server.url;
   };
 
@@ -63,7 +64,14 @@ export async function startEmulators(options: StartEmulatorsOptions = {}): Promi
     const slackEmulator = createSlackEmulator({ ...slack?.options, directory });
     const jiraEmulator = createJiraEmulator({ ...jira?.options, directory });
     const oktaUrl = okta ? await start(oktaEmulator.app, okta.port) : '';
-    const slackUrl = slack ? await start(slackEmulator.app, slack.port) : '';
+    // Socket Mode's WebSocket shares the Slack emulator's port (apps.connections.open → ws://…/link/);
+    // its connections are cut before the HTTP server closes.
+    const slackUrl = slack
+      ? await start(slackEmulator.app, slack.port, (running) => {
+          slackEmulator.attach(running.server);
+          servers.unshift({ close: async () => slackEmulator.close() });
+        })
+      : '';
     const jiraUrl = jira ? await start(jiraEmulator.app, jira.port) : '';
     const smtp = split<SmtpEmulatorOptions>(options.smtp);
     const smtpEmulator = createSmtpEmulator();

@@ -1,7 +1,8 @@
 /**
  * `npm run emulators`: Okta on 4010, Slack on 4020, Jira on 4030, seeded with
  * config/demo-directory.yaml, and SMTP on 4025 with its page of received mail on 4026. Slack
- * interactions go to GATEHOUSE_SLACK_EVENTS_URL, signed with SLACK_SIGNING_SECRET. Okta's OpenID
+ * interactions go to GATEHOUSE_SLACK_EVENTS_URL, signed with SLACK_SIGNING_SECRET, or, when
+ * SLACK_APP_TOKEN is set, over Socket Mode to the app that connects with that token. Okta's OpenID
  * dev client is OKTA_OIDC_CLIENT_ID / OKTA_OIDC_CLIENT_SECRET (default: 0oa_gatehouse_dev and a
  * secret generated and printed at start-up).
  */
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
       port: port('SLACK_EMULATOR_PORT', 4020),
       appEventsUrl: process.env.GATEHOUSE_SLACK_EVENTS_URL ?? 'http://127.0.0.1:3000/slack/events',
       signingSecret: process.env.SLACK_SIGNING_SECRET || 'dev-signing-secret',
+      socketMode: !!process.env.SLACK_APP_TOKEN,
+      socket: { appToken: process.env.SLACK_APP_TOKEN || undefined },
     },
     jira: wanted.has('jira') && port('JIRA_EMULATOR_PORT', 4030),
     smtp: wanted.has('smtp') && { port: port('SMTP_EMULATOR_PORT', 4025), httpPort: port('SMTP_EMULATOR_HTTP_PORT', 4026) },
@@ -36,7 +39,10 @@ async function main(): Promise<void> {
         ]
       : []),
     ...(wanted.has('slack')
-      ? [`Slack emulator  ${running.slack.url}   (page with buttons at /, Web API at ${running.slack.apiUrl})`, `Slack interactions → ${running.slack.emulator.target.appEventsUrl}`]
+      ? [
+          `Slack emulator  ${running.slack.url}   (page with buttons at /, Web API at ${running.slack.apiUrl})`,
+          running.slack.emulator.target.socketMode ? 'Slack interactions → Socket Mode (the app connects with SLACK_APP_TOKEN)' : `Slack interactions → ${running.slack.emulator.target.appEventsUrl}`,
+        ]
       : []),
     ...(wanted.has('jira') ? [`Jira emulator   ${running.jira.url}   (JIRA_HOST; any Basic e-mail:token)`] : []),
     ...(wanted.has('smtp') ? [`SMTP emulator   ${running.smtp.smtpUrl}   (SMTP_URL; any login) — received mail at ${running.smtp.url}/`] : []),

@@ -115,12 +115,14 @@ async function main() {
     const signingSecret = settings.SLACK_SIGNING_SECRET ?? 'dev-signing-secret';
     const oidc = { OKTA_OIDC_CLIENT_ID: DEV_OIDC_CLIENT_ID, OKTA_OIDC_CLIENT_SECRET: devSecret('oidc-client-secret') };
     // The mail system's emulator is called smtp.
-    start('emulators', 'emulators/main.ts', { GATEHOUSE_EMULATE: emulate.map((s) => (s === 'mail' ? 'smtp' : s)).join(','), GATEHOUSE_SLACK_EVENTS_URL: `${apiUrl}/slack/events`, SLACK_SIGNING_SECRET: signingSecret, ...oidc });
+    // SLACK_APP_TOKEN=xapp-dev-token npm run dev: the emulated Slack talks to the API over Socket Mode.
+    const slackSocket = settings.SLACK_APP_TOKEN ? { SLACK_APP_TOKEN: settings.SLACK_APP_TOKEN } : {};
+    start('emulators', 'emulators/main.ts', { GATEHOUSE_EMULATE: emulate.map((s) => (s === 'mail' ? 'smtp' : s)).join(','), GATEHOUSE_SLACK_EVENTS_URL: `${apiUrl}/slack/events`, SLACK_SIGNING_SECRET: signingSecret, ...slackSocket, ...oidc });
     if (emulate.includes('okta')) {
       // The emulator is also the OpenID provider: the API verifies Okta tokens, the portal signs in with it.
       Object.assign(env, { OKTA_ORG_URL: 'http://127.0.0.1:4010', OKTA_API_TOKEN: 'dev-okta-token', ...oidc, OKTA_OIDC_ISSUER: 'http://127.0.0.1:4010/oauth2/default' });
     }
-    if (emulate.includes('slack')) Object.assign(env, { SLACK_BOT_TOKEN: 'xoxb-dev-token', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: 'http://127.0.0.1:4020/api/', SLACK_TEAM_ID: 'T_GATEHOUSE' });
+    if (emulate.includes('slack')) Object.assign(env, { SLACK_BOT_TOKEN: 'xoxb-dev-token', SLACK_SIGNING_SECRET: signingSecret, SLACK_API_URL: 'http://127.0.0.1:4020/api/', SLACK_TEAM_ID: 'T_GATEHOUSE', ...slackSocket });
     if (emulate.includes('jira')) Object.assign(env, { JIRA_HOST: 'http://127.0.0.1:4030', JIRA_EMAIL: 'gatehouse@example.com', JIRA_API_TOKEN: 'dev-jira-token', JIRA_PROJECT_KEY: 'GATE' });
     if (emulate.includes('mail')) env.SMTP_URL = 'smtp://127.0.0.1:4025';
     const urls = { okta: 'http://127.0.0.1:4010/_emulator/state', slack: 'http://127.0.0.1:4020/_emulator/state', jira: 'http://127.0.0.1:4030/_emulator/state', mail: 'http://127.0.0.1:4026/_emulator/state' };

@@ -8,7 +8,8 @@
  *   tsx scripts/postgres.ts stop <dir>    stops it (the directory stays)
  */
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from './temporal-server';
@@ -64,8 +65,8 @@ export function findPostgresBin(opts: { install: boolean; log?: Log } = { instal
 
 /** pg_ctl and psql on one data directory, as the postgres user when we are root. */
 function controller(where: string, bin: string) {
-  const dir = resolve(where);
   const asRoot = userInfo().uid === 0;
+  const dir = asRoot ? reachableByPostgres(resolve(where)) : resolve(where);
   const data = join(dir, 'data');
   const run = (tool: string, args: string[], input?: string): SpawnSyncReturns<string> => {
     const [cmd, ...full] = asRoot ? ['runuser', '-u', 'postgres', '--', join(bin, tool), ...args] : [join(bin, tool), ...args];
@@ -133,6 +134,23 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
 /** Stops the server running on `dir` (startPostgres' directory), if any: a leftover of a killed run. */
 export function stopPostgres(dir: string): void {
   if (existsSync(join(dir, 'data', 'postmaster.pid'))) controller(dir, findPostgresBin({ install: false })).stop();
+}
+
+/**
+ * As root, the server runs as the postgres user, who must be able to reach its directory. Under a
+ * private parent (a checkout in `mktemp -d`, mode 0700) it cannot: the cluster then lives in a
+ * directory of its own under the system temp directory, named after `dir` (the same one each time), in
+ * /tmp, and `dir` holds a symlink to it.
+ */
+function reachableByPostgres(dir: string): string {
+  mkdirSync(dir, { recursive: true });
+  if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir]).status === 0) return dir;
+  const elsewhere = join('/tmp', `gatehouse-pg-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`);
+  mkdirSync(elsewhere, { recursive: true, mode: 0o755 });
+  chmodSync(elsewhere, 0o755);
+  const link = join(dir, 'cluster');
+  if (!existsSync(link)) symlinkSync(elsewhere, link);
+  return elsewhere;
 }
 
 function chownPostgres(dir: string): void {

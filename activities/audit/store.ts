@@ -322,6 +322,13 @@ export class AuditStore implements AuditPort, LedgerPort {
     return { items: items.map(toEvent), nextCursor: more ? encodeCursor(items[items.length - 1]!) : null };
   }
 
+  /** The newest `limit` matching events, newest first (the portal's recent drift reports). */
+  async latest(filter: AuditFilter, limit: number): Promise<AuditEvent[]> {
+    await this.migrate();
+    const rows = await this.db.selectFrom('audit_events').selectAll().where(this.where(filter)).orderBy('store_seq', 'desc').limit(limit).execute();
+    return rows.map(toEvent);
+  }
+
   /** Every matching event, page by page (for NDJSON export); memory stays bounded. */
   async *stream(filter: AuditFilter, pageSize = 500): AsyncGenerator<AuditEvent> {
     let cursor: string | undefined;

@@ -5,7 +5,7 @@
  */
 import type { AccountGroup, ResolvedAccount } from '../../workflows/temporary-account/types';
 import { formatValidity } from '../../workflows/temporary-account/wording';
-import type { OktaPort } from '../ports';
+import type { DirectoryUser, OktaPort } from '../ports';
 import { isEligible } from './resolve';
 import type { Policy, TemporaryAccountsPolicy } from './schema';
 
@@ -43,12 +43,17 @@ export function securityAdminsGroup(policy: Policy): string | undefined {
   return policy.risk?.reviewersGroupId;
 }
 
+/** Whether this Okta user may ask for temporary accounts (SPEC §11 `requesters`): the rule itself. */
+export function isAccountRequester(policy: Policy, user: Pick<DirectoryUser, 'status' | 'profile'>): boolean {
+  const t = policy.temporaryAccounts;
+  return !!t && user.status === 'ACTIVE' && isEligible(t.requesters, user.profile);
+}
+
 /** Whether the person may ask for temporary accounts (SPEC §11 `requesters`). */
 export async function mayAskForAccounts(policy: Policy, okta: Pick<OktaPort, 'getUser'>, login: string): Promise<boolean> {
-  const t = policy.temporaryAccounts;
-  if (!t) return false;
+  if (!policy.temporaryAccounts) return false;
   const user = await okta.getUser(login);
-  return user?.status === 'ACTIVE' && isEligible(t.requesters, user.profile);
+  return !!user && isAccountRequester(policy, user);
 }
 
 export async function resolveTemporaryAccount(
@@ -61,7 +66,7 @@ export async function resolveTemporaryAccount(
   if (!t) return { ok: false, code: 'feature_off', message: 'temporary accounts are not enabled by the policy' };
   const manager = await okta.getUser(input.manager);
   if (!manager || manager.status === 'DEPROVISIONED') return { ok: false, code: 'unknown_user', message: `no active user ${input.manager}` };
-  if (manager.status !== 'ACTIVE' || !isEligible(t.requesters, manager.profile)) {
+  if (!isAccountRequester(policy, manager)) {
     return { ok: false, code: 'not_eligible', message: `${input.manager} may not ask for temporary accounts (the policy's requesters rules)` };
   }
   const problems = checkAccountChoices(t, input);

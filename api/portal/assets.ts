@@ -39,6 +39,13 @@ textarea{min-height:5rem}.inline input[type=text],.inline select{width:auto;min-
 .alert{border-radius:8px;padding:.7rem 1rem;margin:0 0 1rem;border:1px solid}.alert.error{background:#fdecea;border-color:var(--bad)}.alert.ok{background:#e7f5ee;border-color:var(--ok)}
 .timeline{list-style:none;margin:0;padding:0;border-left:3px solid var(--line)}.timeline li{margin:0 0 .6rem;padding-left:.8rem}
 .empty{color:var(--muted)}
+h3{font-size:1.05rem;margin:0 0 .3rem;overflow-wrap:anywhere}
+.status-closing{color:var(--warn)}.status-closed{color:var(--muted)}
+.level-high{color:var(--bad)}.level-medium{color:var(--warn)}.level-low{color:var(--ok)}
+code.login{font:600 1rem/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#eef2f7;padding:.05rem .35rem;border-radius:4px;overflow-wrap:anywhere}
+fieldset.field{border:1px solid var(--line);border-radius:6px;padding:.5rem .8rem;max-width:32rem}fieldset.field legend{font-weight:600;padding:0 .3rem}
+.check{display:flex;align-items:center;gap:.5rem;margin:.2rem 0}.check input{width:1.2rem;height:1.2rem;margin:0}.check label{font-weight:400;margin:0}
+input[type=email]{font:inherit;width:100%;max-width:32rem;padding:.45rem .55rem;border:1px solid #8a8f98;border-radius:6px;background:#fff}
 @media (max-width:600px){body{font-size:17px}header{padding:.5rem .75rem}.who{margin-left:0;width:100%;justify-content:space-between}main{padding:.75rem}.facts{grid-template-columns:1fr}.facts dt{margin-top:.3rem}.actions form,.actions button,.inline select,.inline input[type=text]{width:100%}}
 `;
 

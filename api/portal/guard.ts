@@ -12,6 +12,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { HttpError } from '../errors';
 import type { People } from '../people';
 import type { PortalPerson } from './layout';
+import type { RolesOf } from './roles';
 import type { CookieJar } from './session';
 
 /** Form fields that would name someone: the portal takes the actor from the session only. */
@@ -20,7 +21,7 @@ const PERSON_FIELDS = ['requester', 'approver', 'actor', 'reviewer', 'manager', 
 export const personOf = (res: Response): PortalPerson | null => (res.locals.person as PortalPerson | undefined) ?? null;
 
 /** The signed-in person (with `res.locals.idToken` for sign-out), or null; never refuses. */
-export function loadPerson(cookies: CookieJar, people: People): RequestHandler {
+export function loadPerson(cookies: CookieJar, people: People, rolesOf: RolesOf): RequestHandler {
   return async (req, res, next) => {
     const session = cookies.readSession(req);
     if (!session) return next();
@@ -29,7 +30,7 @@ export function loadPerson(cookies: CookieJar, people: People): RequestHandler {
       cookies.clearSession(res);
       throw new HttpError(403, 'forbidden', user ? `Your Okta account is ${user.status}, not ACTIVE: Gatehouse signed you out.` : 'Your Okta account no longer exists: Gatehouse signed you out.');
     }
-    res.locals.person = { userId: user.id, login: user.login.toLowerCase(), name: session.name, csrf: session.csrf } satisfies PortalPerson;
+    res.locals.person = { userId: user.id, login: user.login.toLowerCase(), name: session.name, csrf: session.csrf, roles: await rolesOf(user) } satisfies PortalPerson;
     res.locals.idToken = session.idToken;
     next();
   };
@@ -44,6 +45,20 @@ export const requirePerson: RequestHandler = (req, res, next) => {
   }
   next(new HttpError(401, 'unauthorized', 'You are not signed in (or your session has expired). Sign in and try again.'));
 };
+
+/**
+ * A page for some people only: 404 while the policy has the feature off, 403 with the reason for
+ * someone without the role. The route's own service calls check again (the workflow validators).
+ */
+export function requireRole(check: (person: PortalPerson) => { off: string } | { refused: string } | null): RequestHandler {
+  return (_req, res, next) => {
+    const person = personOf(res);
+    if (!person) return next(new HttpError(401, 'unauthorized', 'You are not signed in (or your session has expired). Sign in and try again.'));
+    const problem = check(person);
+    if (!problem) return next();
+    next('off' in problem ? new HttpError(404, 'not_found', problem.off) : new HttpError(403, 'forbidden', problem.refused));
+  };
+}
 
 /** A refusal of a POST that did not come from one of our forms: the page explains it. */
 export class ForgedFormError extends HttpError {

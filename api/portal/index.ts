@@ -5,8 +5,8 @@
  * signed-in person, `via: 'portal'`.
  *
  * Paths: `/` (home), `/auth/login|callback|logout`, `/requests/new`, `/requests`, `/requests/:id`,
- * `/approvals`, `/assets/*`. Later pages (temporary accounts, security) mount beside these and
- * join layout.ts's NAV.
+ * `/approvals`, `/temporary-accounts` (`/new`, `/:id`; managers), `/security` (reviewers),
+ * `/assets/*`. Who sees the last two is ./roles.ts.
  */
 import express, { Router, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
@@ -16,8 +16,11 @@ import type { RequestService } from '../access-requests';
 import { HttpError } from '../errors';
 import { refuseBadText } from '../input-guard';
 import type { People } from '../people';
+import type { RiskService } from '../risk';
 import type { AuditReader } from '../routes/audit';
+import type { TemporaryAccountService } from '../temporary-accounts';
 import type { ViewLinks } from '../views';
+import { accountsRouter } from './accounts-routes';
 import { approvalsRouter, createPendingFeed } from './approvals-routes';
 import { ASSETS } from './assets';
 import { authRouter } from './auth-routes';
@@ -28,6 +31,8 @@ import { NAV, page } from './layout';
 import { createOidc } from './oidc';
 import { portalErrors } from './refusals';
 import { requestsRouter } from './requests-routes';
+import { createRoles } from './roles';
+import { securityRouter } from './security-routes';
 import { createCookieJar } from './session';
 
 /** What turns the portal on (from the API's settings: ./from-settings.ts). */
@@ -44,6 +49,8 @@ export interface PortalOptions {
 
 export interface PortalDeps {
   service: RequestService;
+  accounts?: TemporaryAccountService;
+  risk?: RiskService;
   people: People;
   policy: () => Policy;
   okta: OktaPort;
@@ -80,7 +87,7 @@ function securityHeaders(issuerOrigin: string): RequestHandler {
 }
 
 /** The paths the portal answers (everything else falls through to the API's JSON 404). */
-const PORTAL_PATH = /^\/(?:$|auth\/|requests(?:\/|$)|approvals(?:\/|$))/;
+const PORTAL_PATH = /^\/(?:$|auth\/|requests(?:\/|$)|approvals(?:\/|$)|temporary-accounts(?:\/|$)|security(?:\/|$))/;
 
 export function portalRouter(options: PortalOptions, deps: PortalDeps): Router {
   const publicUrl = options.publicUrl.replace(/\/+$/, '');
@@ -112,7 +119,7 @@ export function portalRouter(options: PortalOptions, deps: PortalDeps): Router {
   pages.use(securityHeaders(new URL(options.issuer).origin));
   pages.use(express.urlencoded({ extended: false, limit: '16kb', parameterLimit: 20 }));
   pages.use(refuseBadText);
-  pages.use(loadPerson(ctx.cookies, ctx.people));
+  pages.use(loadPerson(ctx.cookies, ctx.people, createRoles(ctx.policy, ctx.okta)));
   pages.get('/', (_req, res) => {
     const person = personOf(res);
     const body = person
@@ -125,6 +132,8 @@ export function portalRouter(options: PortalOptions, deps: PortalDeps): Router {
   pages.use(authRouter(ctx));
   pages.use(requestsRouter(ctx, () => feed.invalidate()));
   pages.use(approvalsRouter(ctx, feed));
+  pages.use(accountsRouter(ctx));
+  pages.use(securityRouter(ctx));
   pages.use((req, _res, next) => next(new HttpError(404, 'not_found', `There is no page at ${req.path}.`)));
   pages.use(portalErrors(deps.logger));
   router.use((req, res, next) => (PORTAL_PATH.test(req.path) ? pages(req, res, next) : next()));

@@ -1,16 +1,18 @@
 /**
  * The frame of every portal page: header with navigation and the signed-in person, one <main>
- * with one <h1>, and the alerts. Pages that later features add (Temporary accounts for managers,
- * Security for reviewers) join NAV with a `show` rule; nothing else here changes.
+ * with one <h1>, and the alerts. Pages for some people only (Temporary accounts for managers,
+ * Security for reviewers) are in NAV with a `show` rule on the person's roles (./roles.ts).
  */
 import { assetUrl } from './assets';
 import { html, type Html, type Part } from './html';
+import type { PortalRoles } from './roles';
 
 export interface PortalPerson {
   userId: string;
   login: string;
   name: string;
   csrf: string;
+  roles: PortalRoles;
 }
 
 export interface NavItem {
@@ -24,6 +26,8 @@ export const NAV: readonly NavItem[] = [
   { href: '/requests/new', label: 'Request access' },
   { href: '/requests', label: 'My requests' },
   { href: '/approvals', label: 'Approvals' },
+  { href: '/temporary-accounts', label: 'Temporary accounts', show: (p) => p.roles.manager },
+  { href: '/security', label: 'Security', show: (p) => p.roles.reviewer },
 ];
 
 export interface PageOptions {

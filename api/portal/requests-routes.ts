@@ -42,6 +42,11 @@ export const DONE: Record<string, string> = {
   revoked: 'You handed the access back; it is being removed.',
   approved: 'Approved. The request moves on.',
   denied: 'Denied. The requester is told why.',
+  'account-created': 'The account is being created. Its login shows here in a moment; the sign-in details go to your e-mail, for you to hand over.',
+  'account-extended': 'The account is extended.',
+  'account-closing': 'The account is being closed: its sessions end and it is removed from Okta.',
+  'review-kept': 'Kept: the user keeps the assignment, and your decision is recorded.',
+  'review-revoked': 'Revoked: Gatehouse removes the assignment in Okta.',
 };
 export const doneNotice = (req: Request): string | null => (typeof req.query.done === 'string' ? (DONE[req.query.done] ?? null) : null);
 

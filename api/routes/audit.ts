@@ -11,7 +11,7 @@ import { scope } from '../auth';
 import { HttpError } from '../errors';
 
 /** What the API reads from the audit store. */
-export type AuditReader = Pick<AuditStore, 'query' | 'stream' | 'trail' | 'ping' | 'lease' | 'standingRecords'>;
+export type AuditReader = Pick<AuditStore, 'query' | 'latest' | 'stream' | 'trail' | 'ping' | 'lease' | 'standingRecords'>;
 
 const isoTime = z.iso.datetime({ offset: true, message: 'an ISO 8601 time like 2026-01-31T12:00:00Z' });
 

@@ -67,3 +67,14 @@ export const slackBodyGuard: RequestHandler = async (req, res, next) => {
   (req as typeof req & { rawBody: Buffer }).rawBody = raw;
   next();
 };
+
+/**
+ * Socket Mode's counterpart of bodyProblem: why an envelope's payload (interactive, slash_commands
+ * or events_api, already JSON) cannot be handled, or null.
+ */
+export function socketPayloadProblem(body: unknown): string | null {
+  if (!isObject(body)) return 'the payload is not an object';
+  if ('command' in body) return ['command', 'user_id', 'trigger_id'].every((k) => isString(body[k])) ? null : 'a slash command without command, user_id or trigger_id';
+  if (body.type === 'event_callback') return isObject(body.event) && isString(body.event.type) ? null : 'an event callback without an event';
+  return payloadProblem(body);
+}

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import express, { type ErrorRequestHandler, type Express, type Response } from 'express';
 import { createControlRouter } from '../shared/control';
 import type { Directory } from '../shared/directory';
@@ -5,6 +6,7 @@ import { FaultInjector } from '../shared/faults';
 import { baseUrlOf, requestLogger, type LoggedRequest } from '../shared/http';
 import { interactionsRouter, type AppTarget } from './interactions';
 import { pageRouter } from './page';
+import { SocketModeHub, type SocketModeOptions } from './socket-mode';
 import { SlackState } from './state';
 import { webApiRouter } from './web-api';
 
@@ -15,6 +17,10 @@ export interface SlackEmulatorOptions {
   signingSecret?: string;
   /** When set, Web API calls must carry exactly this token (invalid_auth otherwise). */
   botToken?: string;
+  /** Deliver over Socket Mode instead of POSTing to appEventsUrl (settable later, like appEventsUrl). */
+  socketMode?: boolean;
+  /** Socket Mode: the app-level token apps.connections.open accepts (unset: any xapp- token), ack timeout, pings. */
+  socket?: SocketModeOptions;
   /** Slack's trigger_id lifetime is 3 s. */
   triggerTtlMs?: number;
   publicUrl?: string;
@@ -27,7 +33,13 @@ export interface SlackEmulator {
   requests: LoggedRequest[];
   /** The current app target; mutate through setApp. */
   target: AppTarget;
-  setApp(target: { appEventsUrl?: string; signingSecret?: string }): void;
+  /** Socket Mode connections, envelopes and acks; drop() cuts every connection. */
+  socket: SocketModeHub;
+  setApp(target: { appEventsUrl?: string; signingSecret?: string; socketMode?: boolean }): void;
+  /** Takes Socket Mode WebSocket upgrades on the server this emulator's app listens on. */
+  attach(server: Server): void;
+  /** Closes the Socket Mode connections (the HTTP server is closed by whoever listens). */
+  close(): void;
   reset(): void;
   seed(directory: Directory): void;
 }
@@ -43,10 +55,12 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
   const requests: LoggedRequest[] = [];
   const target: AppTarget = {
     appEventsUrl: options.appEventsUrl,
+    socketMode: options.socketMode ?? false,
     signingSecret: options.signingSecret ?? 'dev-signing-secret',
     verificationToken: 'emulator-verification-token',
   };
   const baseUrl = (req: express.Request) => baseUrlOf(req, options.publicUrl);
+  const socket = new SocketModeHub(() => state.bot.appId, options.socket);
 
   const app = express();
   app.disable('x-powered-by');
@@ -61,11 +75,28 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
     if (typeof body.team_id === 'string') user.team_id = body.team_id;
     res.json({ user });
   });
-  app.use('/_emulator', createControlRouter({ dump: () => state.dump(), reset: () => state.reset(), seed: (d) => state.seed(d), faults }));
-  app.use(interactionsRouter({ state, baseUrl, app: target }));
+  // Socket Mode: what is connected and what was delivered and acked; cut the connections; ask to reconnect.
+  app.get('/_emulator/socket', (_req, res) => res.json({ socketMode: target.socketMode, ...socket.stats() }));
+  app.post('/_emulator/socket/drop', (_req, res) => res.json({ dropped: socket.drop() }));
+  app.post('/_emulator/socket/disconnect', (_req, res) => res.json({ asked: socket.requestReconnect() }));
+  app.use(
+    '/_emulator',
+    createControlRouter({
+      dump: () => state.dump(),
+      reset: () => {
+        state.reset();
+        socket.reset();
+      },
+      seed: (d) => state.seed(d),
+      faults,
+    }),
+  );
+  app.use(interactionsRouter({ state, baseUrl, app: target, socket }));
   app.use(pageRouter(state));
 
   app.use('/api', faults.middleware({ rateLimited, serverError: (res, status) => res.status(status).json({ ok: false, error: 'service_unavailable' }) }));
+  // apps.connections.open takes the app-level token, not the bot token: before the Web API's check.
+  app.use(socket.router(baseUrl));
   app.use(webApiRouter({ state, baseUrl, triggerTtlMs: options.triggerTtlMs ?? 3000, botToken: options.botToken }));
   app.use((_req, res) => res.status(404).json({ ok: false, error: 'not_found' }));
   const onError: ErrorRequestHandler = (err: { type?: string; message?: string }, _req, res, _next) => {
@@ -81,8 +112,14 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
     faults,
     requests,
     target,
+    socket,
     setApp: (next) => Object.assign(target, Object.fromEntries(Object.entries(next).filter(([, value]) => value !== undefined))),
-    reset: () => state.reset(),
+    attach: (server) => socket.attach(server),
+    close: () => socket.close(),
+    reset: () => {
+      state.reset();
+      socket.reset();
+    },
     seed: (d) => state.seed(d),
   };
 }

@@ -2,12 +2,15 @@ import express, { Router, type Request, type Response } from 'express';
 import { z, ZodError } from 'zod';
 import { sendControlError } from '../shared/control';
 import { interactionBody, postSignedToApp, type AppResponse } from './signing';
+import { SocketModeDeliveryError, type EnvelopeType, type SocketModeHub } from './socket-mode';
 import { assignBlockIds, type Conversation, type SlackMessage, type SlackState, type SlackUser } from './state';
 import { viewJson } from './web-api';
 
 /** Where interactions go. Mutable: tests start the emulator before the app knows its own port. */
 export interface AppTarget {
   appEventsUrl?: string;
+  /** Socket Mode on: everything goes over the app's WebSocket, nothing to appEventsUrl (as in Slack). */
+  socketMode: boolean;
   signingSecret: string;
   /** The legacy verification token Slack still puts in payloads. */
   verificationToken: string;
@@ -17,6 +20,7 @@ export interface InteractionsContext {
   state: SlackState;
   baseUrl(req: Request): string;
   app: AppTarget;
+  socket: SocketModeHub;
 }
 
 type Block = { type?: string; block_id?: string; elements?: Element[]; accessory?: Element };
@@ -135,10 +139,29 @@ export function interactionsRouter(ctx: InteractionsContext): Router {
     if (!user) throw new ControlError(404, 'user_not_found');
     return user;
   };
-  const send = async (rawBody: string): Promise<AppResponse> => {
+  /**
+   * Delivers one payload the way the app is set up to receive it: an envelope over its Socket Mode
+   * connection, or a signed POST to its Request URL (interactivity and commands as form fields,
+   * events as JSON).
+   */
+  const send = async (type: EnvelopeType, payload: Record<string, unknown>): Promise<AppResponse> => {
+    if (ctx.app.socketMode) {
+      try {
+        return await ctx.socket.deliver(type, payload);
+      } catch (err) {
+        if (err instanceof SocketModeDeliveryError) throw new ControlError(err.code === 'no_socket_connection' ? 409 : 504, err.code);
+        throw err;
+      }
+    }
     if (!ctx.app.appEventsUrl) throw new ControlError(409, 'no_app_events_url');
+    const [body, contentType] =
+      type === 'interactive'
+        ? [interactionBody(payload), undefined]
+        : type === 'slash_commands'
+          ? [new URLSearchParams(payload as Record<string, string>).toString(), undefined]
+          : [JSON.stringify(payload), 'application/json'];
     try {
-      return await postSignedToApp(ctx.app.appEventsUrl, ctx.app.signingSecret, rawBody);
+      return await postSignedToApp(ctx.app.appEventsUrl, ctx.app.signingSecret, body, contentType);
     } catch (err) {
       throw new ControlError(502, `app_unreachable: ${err instanceof Error ? err.message : String(err)}`);
     }
@@ -154,10 +177,10 @@ export function interactionsRouter(ctx: InteractionsContext): Router {
   };
 
   router.post('/_emulator/config', json, (req, res) => {
-    const body = z.object({ appEventsUrl: z.string().url().optional(), signingSecret: z.string().min(1).optional() }).safeParse(req.body ?? {});
+    const body = z.object({ appEventsUrl: z.string().url().optional(), signingSecret: z.string().min(1).optional(), socketMode: z.boolean().optional() }).safeParse(req.body ?? {});
     if (!body.success) return sendControlError(res, body.error);
-    Object.assign(ctx.app, body.data);
-    res.json({ appEventsUrl: ctx.app.appEventsUrl ?? null });
+    Object.assign(ctx.app, Object.fromEntries(Object.entries(body.data).filter(([, value]) => value !== undefined)));
+    res.json({ appEventsUrl: ctx.app.appEventsUrl ?? null, socketMode: ctx.app.socketMode });
   });
 
   // Presses a button as a user: a signed block_actions POST to the app; answers with the app's reply.
@@ -185,7 +208,7 @@ export function interactionsRouter(ctx: InteractionsContext): Router {
         triggerId: state.issueTrigger(user.id),
         verificationToken: ctx.app.verificationToken,
       });
-      return { ...(await send(interactionBody(payload))), payload };
+      return { ...(await send('interactive', payload)), payload };
     }),
   );
 
@@ -214,7 +237,7 @@ export function interactionsRouter(ctx: InteractionsContext): Router {
         response_url: `${ctx.baseUrl(req)}/response_url/${responseUrlId}`,
         trigger_id: state.issueTrigger(user.id),
       };
-      const reply = await send(new URLSearchParams(fields).toString());
+      const reply = await send('slash_commands', fields);
       // As in Slack, a message in the acknowledgement is shown to the user who typed the command.
       const ackMessage = reply.status === 200 && reply.body && typeof reply.body === 'object' ? (reply.body as { text?: string; blocks?: unknown[]; response_type?: string }) : undefined;
       if (ackMessage && (ackMessage.text || ackMessage.blocks)) {
@@ -224,6 +247,28 @@ export function interactionsRouter(ctx: InteractionsContext): Router {
         } else conversation.ephemeral.push({ ...shown, user: user.id });
       }
       return { ...reply, payload: fields };
+    }),
+  );
+
+  // An Events API event (app_home_opened, message, …) in its event_callback wrapper; the app only acks.
+  router.post(
+    '/_emulator/events',
+    json,
+    handle(async (req) => {
+      const { event } = z.object({ event: z.object({ type: z.string().min(1) }).passthrough() }).parse(req.body ?? {});
+      const now = Math.floor(Date.now() / 1000);
+      const payload = {
+        token: ctx.app.verificationToken,
+        team_id: state.team.id,
+        api_app_id: state.bot.appId,
+        event: { event_ts: state.nextTs(), ...event },
+        type: 'event_callback',
+        event_id: `Ev${state.nextTs().replace('.', '')}`,
+        event_time: now,
+        authorizations: [{ enterprise_id: null, team_id: state.team.id, user_id: state.bot.userId, is_bot: true, is_enterprise_install: false }],
+        is_ext_shared_channel: false,
+      };
+      return { ...(await send('events_api', payload)), payload };
     }),
   );
 
@@ -249,7 +294,7 @@ export function interactionsRouter(ctx: InteractionsContext): Router {
         is_enterprise_install: false,
         enterprise: null,
       };
-      const reply = await send(interactionBody(payload));
+      const reply = await send('interactive', payload);
       const action = reply.status === 200 && reply.body && typeof reply.body === 'object' ? (reply.body as { response_action?: string }).response_action : undefined;
       // No body (or anything but errors/update/push) closes the modal, as in Slack.
       if (reply.status === 200 && action !== 'errors' && action !== 'update' && action !== 'push') view.open = false;

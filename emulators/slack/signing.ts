@@ -11,15 +11,15 @@ export interface AppResponse {
 }
 
 /**
- * POSTs a form-encoded body to the app exactly as Slack does: Content-Type with no charset (Bolt
+ * POSTs a body to the app exactly as Slack does: form-encoded (events: JSON) with no charset (Bolt
  * answers 400 otherwise), X-Slack-Request-Timestamp and X-Slack-Signature over the raw bytes.
  */
-export async function postSignedToApp(url: string, signingSecret: string, rawBody: string): Promise<AppResponse> {
+export async function postSignedToApp(url: string, signingSecret: string, rawBody: string, contentType = 'application/x-www-form-urlencoded'): Promise<AppResponse> {
   const timestamp = Math.floor(Date.now() / 1000);
   const response = await fetch(url, {
     method: 'POST',
     headers: {
-      'Content-Type': 'application/x-www-form-urlencoded',
+      'Content-Type': contentType,
       'X-Slack-Request-Timestamp': String(timestamp),
       'X-Slack-Signature': slackSignature(signingSecret, timestamp, rawBody),
       'User-Agent': 'Slackbot 1.0 (+https://api.slack.com/robots)',

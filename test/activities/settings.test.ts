@@ -45,6 +45,27 @@ describe('settings', () => {
     expect(paths).toEqual(expect.arrayContaining(['OKTA_ORG_URL', 'SLACK_BOT_TOKEN', 'JIRA_HOST', 'GATEHOUSE_API_TOKENS', 'GATEHOUSE_FAKES']));
   });
 
+  it('takes SLACK_APP_TOKEN (Socket Mode) only as an xapp- token, with the bot token, and then needs no signing secret', () => {
+    const socket = validateSettings({ SLACK_BOT_TOKEN: 'xoxb-1-abc', SLACK_APP_TOKEN: 'xapp-1-A0GATE-123-abcdef' });
+    expect(socket).toMatchObject({ ok: true, settings: { SLACK_APP_TOKEN: 'xapp-1-A0GATE-123-abcdef' } });
+    // The HTTP transport still needs its signing secret.
+    const http = validateSettings({ SLACK_BOT_TOKEN: 'xoxb-1-abc' });
+    expect(http.ok ? [] : http.problems.map((p) => p.path)).toEqual(['SLACK_SIGNING_SECRET']);
+    // A bot token, a user token or a typo in SLACK_APP_TOKEN fails closed, and the value is never echoed.
+    for (const wrong of ['xoxb-1-abc-secretvalue', 'xoxp-1-secretvalue', 'xapp secretvalue', 'secretvalue']) {
+      const r = validateSettings({ SLACK_BOT_TOKEN: 'xoxb-1-abc', SLACK_APP_TOKEN: wrong });
+      if (r.ok) throw new Error(`expected ${wrong} to be refused`);
+      expect(r.problems).toEqual([{ path: 'SLACK_APP_TOKEN', message: expect.stringMatching(/app-level token \(xapp-…\) with the connections:write scope/) }]);
+      expect(JSON.stringify(r.problems)).not.toContain('secretvalue');
+    }
+    const alone = validateSettings({ SLACK_APP_TOKEN: 'xapp-1-A0GATE-123-abcdef' });
+    expect(alone.ok ? [] : alone.problems.map((p) => p.path)).toEqual(['SLACK_BOT_TOKEN']);
+    // The dev value is dev mode's only.
+    const dev = validateSettings({ SLACK_BOT_TOKEN: 'xoxb-1-abc', SLACK_APP_TOKEN: 'xapp-dev-token' });
+    expect(dev.ok ? [] : dev.problems).toEqual([{ path: 'SLACK_APP_TOKEN', message: 'a development value: set the real one' }]);
+    expect(validateSettings({ GATEHOUSE_DEV_MODE: '1', SLACK_APP_TOKEN: 'xapp-dev-token' }).ok).toBe(true);
+  });
+
   it('accepts OAuth private-key settings for Okta instead of a token', () => {
     expect(validateSettings({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1', OKTA_PRIVATE_KEY: '{"kty":"RSA"}' }).ok).toBe(true);
     expect(validateSettings({ OKTA_ORG_URL: 'https://acme.okta.com', OKTA_CLIENT_ID: '0oa1' }).ok).toBe(false);

@@ -5,6 +5,7 @@ import { App, ExpressReceiver, type BlockAction, type ButtonAction } from '@slac
 import { WebClient } from '@slack/web-api';
 import express from 'express';
 import request from 'supertest';
+import { WebSocket } from 'ws';
 import { createSlackEmulator, loadDirectory, type SlackEmulator } from '../../emulators';
 import { startTestEmulators, type RunningEmulators } from '../helpers/emulators';
 import { waitFor } from '../helpers/wait';
@@ -105,6 +106,71 @@ describe('Slack emulator: Web API wire format', () => {
   });
 });
 
+describe('Slack emulator: Socket Mode', () => {
+  const APP_TOKEN = 'xapp-1-A0GATEHOUSE-1-emulatortest';
+  let emulators: RunningEmulators;
+  beforeAll(async () => {
+    emulators = await startTestEmulators({ okta: false, jira: false, smtp: false, slack: { socketMode: true, socket: { appToken: APP_TOKEN, ackTimeoutMs: 500 } } });
+  });
+  afterAll(() => emulators.close());
+  const open = (token?: string) => {
+    const t = request(emulators.slack.url).post('/api/apps.connections.open');
+    return token ? t.set('Authorization', `Bearer ${token}`) : t;
+  };
+  /** A plain WebSocket client written from Slack's documentation, independent of @slack/socket-mode. */
+  const connect = (url: string) =>
+    new Promise<{ ws: WebSocket; messages: Array<Record<string, unknown>> }>((resolve, reject) => {
+      const ws = new WebSocket(url);
+      const messages: Array<Record<string, unknown>> = [];
+      ws.on('message', (data) => messages.push(JSON.parse(String(data)) as Record<string, unknown>));
+      ws.once('open', () => resolve({ ws, messages }));
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+
+  it('apps.connections.open takes only the app-level token and returns a one-time ws:// URL on loopback', async () => {
+    expect((await open().expect(200)).body).toEqual({ ok: false, error: 'not_authed' });
+    expect((await open('xoxb-test').expect(200)).body).toEqual({ ok: false, error: 'not_allowed_token_type' });
+    expect((await open('xapp-1-other').expect(200)).body).toEqual({ ok: false, error: 'invalid_auth' });
+    const { body } = await open(APP_TOKEN).expect(200);
+    expect(body.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/link\/\?ticket=[0-9a-f-]+&app_id=A0GATEHOUSE$/);
+
+    const first = await connect(body.url);
+    await waitFor(() => first.messages.find((m) => m.type === 'hello'), 'hello');
+    expect(first.messages[0]).toMatchObject({ type: 'hello', num_connections: 1, connection_info: { app_id: 'A0GATEHOUSE' } });
+    // The same URL twice: refused.
+    await expect(connect(body.url)).rejects.toThrow(/upgrade refused: 401/);
+    first.ws.close();
+    await waitFor(async () => (await request(emulators.slack.url).get('/_emulator/socket')).body.open === 0, 'the connection gone');
+  });
+
+  it('pushes envelopes, answers with the ack payload, and reports a missing ack or connection', async () => {
+    const { body } = await open(APP_TOKEN).expect(200);
+    const app = await connect(body.url);
+    app.ws.on('message', (data) => {
+      const envelope = JSON.parse(String(data)) as { envelope_id?: string; type: string; payload?: { command?: string } };
+      // Acks commands with a message, leaves events unacknowledged.
+      if (envelope.envelope_id && envelope.type === 'slash_commands') app.ws.send(JSON.stringify({ envelope_id: envelope.envelope_id, payload: { text: `ran ${envelope.payload?.command}` } }));
+    });
+    await waitFor(() => app.messages.find((m) => m.type === 'hello'), 'hello');
+    const command = await request(emulators.slack.url).post('/_emulator/commands').send({ user: 'U_ALICE', command: '/access', text: 'x' }).expect(200);
+    expect(command.body).toMatchObject({ status: 200, body: { text: 'ran /access' } });
+    const envelope = app.messages.find((m) => m.type === 'slash_commands')!;
+    expect(envelope).toMatchObject({ envelope_id: expect.any(String), accepts_response_payload: true, payload: { command: '/access', text: 'x', user_id: 'U_ALICE', team_id: 'T_GATEHOUSE', trigger_id: expect.any(String) } });
+
+    const event = await request(emulators.slack.url).post('/_emulator/events').send({ event: { type: 'app_home_opened', user: 'U_ALICE' } });
+    expect(event.status).toBe(504);
+    expect(event.body.error).toBe('envelope_not_acked');
+    expect(app.messages.find((m) => m.type === 'events_api')).toMatchObject({ accepts_response_payload: false, retry_attempt: 0, payload: { type: 'event_callback', event: { type: 'app_home_opened', user: 'U_ALICE' } } });
+
+    expect((await request(emulators.slack.url).post('/_emulator/socket/drop').expect(200)).body.dropped).toBe(1);
+    await waitFor(() => app.ws.readyState === WebSocket.CLOSED, 'the client sees the cut');
+    const lost = await request(emulators.slack.url).post('/_emulator/commands').send({ user: 'U_ALICE', command: '/access' });
+    expect(lost.status).toBe(409);
+    expect(lost.body.error).toBe('no_socket_connection');
+  });
+});
+
 describe('Slack emulator: pressing buttons as a user', () => {
   let slack: SlackEmulator;
   let recorder: Awaited<ReturnType<typeof startRecordingApp>>;
@@ -145,6 +211,15 @@ describe('Slack emulator: pressing buttons as a user', () => {
     expect(payload.actions[0].action_ts).toMatch(/^\d+\.\d{6}$/);
     expect(payload.trigger_id).toEqual(expect.any(String));
     expect(payload.response_url).toMatch(/\/response_url\/[0-9a-f]+$/);
+  });
+
+  it('POSTs an Events API event as signed JSON', async () => {
+    const res = await request(slack.app).post('/_emulator/events').send({ event: { type: 'app_home_opened', user: 'U_BOB', tab: 'home' } }).expect(200);
+    expect(res.body.status).toBe(200);
+    const [sent] = recorder.received;
+    expect(sent?.headers['content-type']).toBe('application/json');
+    expect(verifySlackSignature(SECRET, sent?.headers ?? {}, sent?.rawBody ?? '')).toBe(true);
+    expect(JSON.parse(sent?.rawBody ?? '{}')).toMatchObject({ type: 'event_callback', team_id: 'T_GATEHOUSE', api_app_id: 'A0GATEHOUSE', event: { type: 'app_home_opened', user: 'U_BOB' }, event_id: expect.stringMatching(/^Ev/) });
   });
 
   it('lets the response_url replace, then delete, the message it was issued for', async () => {

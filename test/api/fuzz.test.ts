@@ -19,6 +19,7 @@ import { createFakePorts } from '../../activities/fakes';
 import { mountSlack } from '../../api/slack';
 import { parsePolicy } from '../../activities/policy/load';
 import { TEST_POLICY_YAML } from '../helpers/policies';
+import { deleteWorkflowsOn } from '../helpers/temporal';
 import { startApi, type ApiHarness } from './harness';
 
 const FULL = 'fuzz-full-token-0123456789';
@@ -59,10 +60,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Whatever the fuzzer managed to start is ended, so no open request leaks into other suites.
-  const query = `TaskQueue = "${api.taskQueue}" AND ExecutionStatus = "Running"`;
-  for await (const wf of api.harness.client.workflow.list({ query })) {
-    await api.harness.client.workflow.getHandle(wf.workflowId).terminate('fuzz test cleanup').catch(() => undefined);
-  }
+  await deleteWorkflowsOn(api.harness.client, api.taskQueue);
   await api?.close();
   await audit?.close();
 });

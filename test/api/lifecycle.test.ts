@@ -298,4 +298,18 @@ describe('GET /v1/requests', () => {
     // A token is bound to its listing.
     expect((await api.get(`/v1/requests?requester=alice@example.com&pageSize=1&pageToken=${page1.body.nextPageToken}`)).status).toBe(400);
   });
+
+  it('lists a request terminated while pending as failed, never under its last status', async () => {
+    // dave's pending request from the test above is cancelled first (one open request per resource).
+    const open = await api.create(prodRequest({ requester: 'dave@example.com' }));
+    if (open.status === 409) expect((await api.post(`/v1/requests/${open.body.error.details[0].requestId}/cancel`, { actor: 'dave@example.com' })).status).toBe(200);
+    const { id } = open.status === 201 ? open.body : await createOk(prodRequest({ requester: 'dave@example.com' }));
+    await resolved(id);
+    await api.harness.client.workflow.getHandle(`access-request-${id}`).terminate('test: an operator ended it');
+    const ids = async (qs: string) => ((await api.get(`/v1/requests?requester=dave@example.com&${qs}`)).body.items as { id: string; status: string }[]).map((i) => `${i.id}:${i.status}`);
+    await waitFor(async () => (await ids('status=failed')).includes(`${id}:failed`), 'the terminated request listed as failed');
+    const pending = await ids('status=pending_approval');
+    expect(pending.filter((i) => i.startsWith(id))).toEqual([]);
+    expect(pending.every((i) => i.endsWith(':pending_approval'))).toBe(true);
+  });
 });

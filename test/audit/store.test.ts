@@ -112,6 +112,13 @@ describe.each(ENGINES)('audit store on $name', (engine) => {
     expect(streamed).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
   });
 
+  it('reads the newest matching events first, at most as many as asked', async () => {
+    const rid = `R${randomUUID()}`;
+    for (let s = 1; s <= 6; s++) await store.append(event(rid, s, s % 2 ? 'drift_detected' : 'other'));
+    const newest = await store.latest({ requestId: rid, type: ['drift_detected'] }, 2);
+    expect(newest.map((e) => e.seq)).toEqual([5, 3]);
+  });
+
   it('gives events recorded outside the workflow the resource of their request', async () => {
     const rid = `R${randomUUID()}`;
     await store.append(event(rid, 1, 'requested'));
@@ -221,7 +228,11 @@ describe('a read-only audit store (the API)', () => {
       await reader.migrate();
       await writer.append({ id: `${role}:1`, requestId: role, seq: 1, type: 'requested', actor: 'a@example.com', resource: 'r', at: new Date().toISOString() });
       expect((await reader.trail(role)).map((e) => e.type)).toEqual(['requested']);
-      await expect(reader.append({ id: `${role}:2`, requestId: role, seq: 2, type: 'x', actor: 'a', resource: 'r', at: new Date().toISOString() })).rejects.toThrow(/permission denied/);
+      // The store refuses a write itself; the database would refuse it too.
+      await expect(reader.append({ id: `${role}:2`, requestId: role, seq: 2, type: 'x', actor: 'a', resource: 'r', at: new Date().toISOString() })).rejects.toThrow(/read-only/);
+      const asRole = new Pool({ connectionString: url.toString() });
+      await expect(asRole.query(`INSERT INTO audit_events (id) VALUES ('${role}:3')`)).rejects.toThrow(/permission denied/);
+      await asRole.end();
     } finally {
       await reader.close();
       await writer.close();

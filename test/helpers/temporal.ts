@@ -68,3 +68,18 @@ export async function createTestWorker(
   });
   return { worker, ports };
 }
+
+/**
+ * Ends what a test file left on its task queue: running workflows are terminated, then every
+ * workflow of the queue is deleted. The server is shared by all test files, and some workflow ids
+ * are global (a user's risk workflow): a closed one left behind would still be queried (and its
+ * queue has no worker any more), or listed among another file's requests.
+ */
+export async function deleteWorkflowsOn(client: Client, taskQueue: string): Promise<void> {
+  const runs: { workflowId: string; runId: string }[] = [];
+  for await (const wf of client.workflow.list({ query: `TaskQueue = "${taskQueue}"` })) runs.push({ workflowId: wf.workflowId, runId: wf.runId });
+  for (const run of runs) {
+    await client.workflow.getHandle(run.workflowId).terminate('test cleanup').catch(() => undefined);
+    await client.workflowService.deleteWorkflowExecution({ namespace: client.options.namespace, workflowExecution: run }).catch(() => undefined);
+  }
+}

@@ -10,6 +10,9 @@ import request from 'supertest';
 import { createCookieJar, SESSION_TTL_MS } from '../../api/portal/session';
 import { safeReturnTo } from '../../api/portal/auth-routes';
 import { html } from '../../api/portal/html';
+import { requestIdForIdempotencyKey } from '../../api/access-requests';
+import { requestIdFromWorkflowId } from '../../workflows/constants';
+import { requestQuery } from '../../workflows/shared/visibility';
 import { startApi, TICKET, type ApiHarness } from '../api/harness';
 import { startTestEmulators, type RunningEmulators } from '../helpers/emulators';
 import { parseSignInForm } from '../helpers/oidc';
@@ -173,6 +176,16 @@ describe('forms', () => {
 
   it('are refused from another origin or site, without the session’s token, or naming a person', async () => {
     const csrf = await form(alice);
+    // What these forms would file: the request of this submission, on this file's own worker (the
+    // Temporal server is shared, so other files' requests for alice may exist meanwhile).
+    const submitted = requestIdForIdempotencyKey('portal:00u_alice', 'alice@example.com', 'submission-0123456789abcdef');
+    const filedHere = async () => {
+      const found: string[] = [];
+      const query = `${requestQuery({ requester: 'alice@example.com' })} AND TaskQueue = "${api.taskQueue}"`;
+      for await (const wf of api.harness.client.workflow.list({ query })) found.push(requestIdFromWorkflowId(wf.workflowId));
+      return found;
+    };
+    const before = await filedHere();
     const refused = [
       await file(alice, { _csrf: csrf }).set('Origin', 'https://evil.example'),
       await file(alice, { _csrf: csrf }).set('Sec-Fetch-Site', 'cross-site'),
@@ -184,12 +197,15 @@ describe('forms', () => {
     expect(refused[0]!.text).toContain('sent from https://evil.example');
     expect(refused[2]!.text).toContain('security token');
     expect(refused[4]!.text).toContain('acts only as the person signed in (alice@example.com)');
-    expect((await api.get('/v1/requests?requester=alice@example.com&status=pending_approval')).body.items).toEqual([]);
+    // Nothing was filed: not the request of this submission, nor any other request of alice's on this file's worker.
+    expect((await api.get(`/v1/requests/${submitted}`)).status).toBe(404);
+    expect(await filedHere()).toEqual(before);
     // The same form from our own origin files the request, once even if sent twice.
     const ok = await file(alice, { _csrf: csrf }).set('Origin', PUBLIC_URL).set('Sec-Fetch-Site', 'same-origin');
     expect(ok.status).toBe(303);
     const id = /\/requests\/([0-9A-Z]+)/.exec(ok.headers.location as string)![1]!;
     api.created.add(id);
+    expect(id).toBe(submitted);
     const again = await file(alice, { _csrf: csrf });
     expect(again.headers.location).toBe(`/requests/${id}`);
     expect((await api.view(id)).via).toBe('portal');

@@ -1,9 +1,11 @@
 /**
- * The portal end to end, for browser tests: the Okta (also the OpenID provider), Slack and Jira
- * emulators on free ports; a worker PROCESS (workers/main.ts over the real adapters, writing the
- * audit trail to a SQLite file); and the API (createApp with the portal, the real Okta adapter and
- * that audit store, read-only) listening on a free port, which is its GATEHOUSE_PUBLIC_URL.
- * Chromium is Debian's, driven by playwright-core.
+ * The portal end to end, for browser tests: the Okta (also the OpenID provider), Slack, Jira and
+ * SMTP emulators on free ports; a worker PROCESS (workers/main.ts over the real adapters, writing
+ * the audit trail to a SQLite file); and the API (createApp with the portal, the Okta event hook,
+ * the real Okta adapter and that audit store, read-only) listening on a free port, which is its
+ * GATEHOUSE_PUBLIC_URL. The Okta emulator's event hook is registered as `npm run okta:event-hook`
+ * does, so a risk raised in the emulator reaches the API. Chromium is Debian's, driven by
+ * playwright-core.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -17,6 +19,9 @@ import { openAuditStore, type AuditStore } from '../../activities/audit/store';
 import type { OktaPort } from '../../activities/ports';
 import { loadSettings } from '../../activities/settings';
 import { createApp } from '../../api/app';
+import { createOktaClient } from '../../activities/adapters/okta';
+import { setupOktaSchema } from '../../scripts/okta-setup';
+import { registerEventHook } from '../../scripts/okta-event-hook';
 import { accessRequestWorkflowId } from '../../workflows/constants';
 import { startTestEmulators, type RunningEmulators } from '../helpers/emulators';
 import { processEnv, startProcess, type ChildHandle } from '../helpers/processes';
@@ -29,6 +34,7 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 export const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
 const TOKEN = 'portal-test-token-0123456789';
+const HOOK_SECRET = 'portal-test-hook-secret-0123456789';
 
 export type View = Record<string, unknown> & { id: string; status: string; approvals: { approver: string; decision: string; via: string }[] };
 
@@ -37,6 +43,9 @@ export interface PortalStack {
   browser: Browser;
   okta: OktaPort;
   emulators: RunningEmulators;
+  /** The stack's Temporal client and its worker's task queue. */
+  temporal: Client;
+  taskQueue: string;
   /** A fresh browser context (its own cookies) signed in as `login` through the Okta sign-in page. */
   signIn(login: string, opts?: { screenshots?: boolean }): Promise<{ context: BrowserContext; page: Page }>;
   /** The HTTP API with an all-scopes token, to set up and check what the browser cannot see. */
@@ -65,16 +74,20 @@ export async function startPortalStack(): Promise<PortalStack> {
   }
 
   async function start(stops: (() => Promise<unknown>)[]): Promise<PortalStack> {
-    const emulators = await startTestEmulators({ okta: 0, slack: 0, jira: 0, smtp: false });
+    const emulators = await startTestEmulators({ okta: 0, slack: 0, jira: 0, smtp: 0 });
     stops.push(() => emulators.close());
+    // As dev mode does: the temporary accounts' profile attributes (Okta refuses them otherwise).
+    const oktaClient = createOktaClient({ orgUrl: emulators.okta.url, token: 'test-okta-token' });
+    await setupOktaSchema(oktaClient);
     const taskQueue = uniqueQueue('portal');
-    const env = processEnv(emulators, { GATEHOUSE_TASK_QUEUE: taskQueue });
+    const env = processEnv(emulators, { GATEHOUSE_TASK_QUEUE: taskQueue, SMTP_URL: emulators.smtp.smtpUrl });
     const worker: ChildHandle = startProcess('workers/main.ts', env);
     stops.push(() => worker.kill('SIGTERM'));
     const settings = loadSettings(env);
     const okta = oktaFromSettings(settings)!;
     const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS! });
     stops.push(() => connection.close());
+    const temporal = new Client({ connection });
     const audit: AuditStore = openAuditStore(settings, { readOnly: true });
     stops.push(() => audit.close());
     const policy = demoPolicy();
@@ -90,7 +103,7 @@ export async function startPortalStack(): Promise<PortalStack> {
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
     const { clientId, clientSecret } = emulators.okta.emulator.oidc.devClient;
     const app = createApp({
-      temporal: new Client({ connection }),
+      temporal,
       taskQueue,
       policy: () => policy,
       okta,
@@ -99,9 +112,11 @@ export async function startPortalStack(): Promise<PortalStack> {
       namespace: 'default',
       logger: pino({ level: 'silent' }),
       audit,
+      oktaHookSecret: HOOK_SECRET,
       portal: { publicUrl: url, sessionSecret: 'portal-test-session-secret-0123456789', issuer: `${emulators.okta.url}/oauth2/default`, clientId, clientSecret: clientSecret! },
     });
     server.on('request', app);
+    await registerEventHook(oktaClient, { url: `${url}/hooks/okta`, name: 'Gatehouse', secret: HOOK_SECRET });
     await worker.waitForLine(/worker started/);
 
     const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
@@ -131,6 +146,13 @@ export async function startPortalStack(): Promise<PortalStack> {
         }
       }
     };
+    /** Whatever still runs on this stack's queue (a risk serializer, an account a test left open). */
+    const endRunning = async () => {
+      for await (const wf of temporal.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
+        await temporal.workflow.getHandle(wf.workflowId).terminate('portal test cleanup').catch(() => undefined);
+      }
+    };
+    stops.push(endRunning);
     stops.push(endTracked); // runs first: the worker is still there to revoke
 
     return {
@@ -138,6 +160,8 @@ export async function startPortalStack(): Promise<PortalStack> {
       browser,
       okta,
       emulators,
+      temporal,
+      taskQueue,
       api,
       pageErrors,
       async signIn(login, opts = {}) {

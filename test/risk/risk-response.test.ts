@@ -27,7 +27,7 @@ import type { ReceivedMail } from '../../emulators';
 import { registerEventHook } from '../../scripts/okta-event-hook';
 import { startTestEmulators, type RunningEmulators } from '../helpers/emulators';
 import { processEnv, startProcess, type ChildHandle } from '../helpers/processes';
-import { uniqueQueue } from '../helpers/temporal';
+import { deleteWorkflowsOn, uniqueQueue } from '../helpers/temporal';
 import { apiToken } from '../helpers/tokens';
 import { waitFor } from '../helpers/wait';
 
@@ -120,9 +120,7 @@ afterAll(async () => {
   }
   const client = connection ? new Client({ connection }) : undefined;
   if (client) {
-    for await (const wf of client.workflow.list({ query: `TaskQueue = "${taskQueue}" AND ExecutionStatus = "Running"` })) {
-      await client.workflow.getHandle(wf.workflowId).terminate('risk test cleanup').catch(() => undefined);
-    }
+    await deleteWorkflowsOn(client, taskQueue);
   }
   await worker?.kill('SIGTERM');
   server?.closeAllConnections();
