@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { builtinModules } from 'node:module';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPostgres, type Postgres } from '../../scripts/postgres';
@@ -53,7 +53,10 @@ beforeAll(async () => {
   symlinkSync(join(ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
   writeFileSync(join(work, 'tracer.js'), TRACER);
 
-  pg = await startPostgres({ dir: mkdtempSync(join(tmpdir(), 'gatehouse-build-pg-')) });
+  // Searchable by others, so the server (run as the postgres user under root) lives right there.
+  const pgDir = mkdtempSync(join(tmpdir(), 'gatehouse-build-pg-'));
+  chmodSync(pgDir, 0o755);
+  pg = await startPostgres({ dir: pgDir });
   pg.psql('CREATE DATABASE gatehouse_audit');
   const unique = directoryWithUniqueUser('build');
   requester = unique.login;
