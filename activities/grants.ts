@@ -25,9 +25,17 @@ export interface GrantInput {
   driftEventId: string;
   /** Set on the durable fallback: local attempts came before, and one of them may still land. */
   afterLocalAttempts?: boolean;
+  /** The grant's length: it counts from when the lease opened (`grantedAt`), by this process's clock. */
+  durationMs?: number;
 }
 
 export interface GrantResult {
+  /**
+   * When the lease opened (the first attempt's clock; a retry finds it in the ledger). The
+   * workflow counts the grant from here rather than from its own clock, which a replay can
+   * see differently (workflows/shared/retry.ts, timeAfter).
+   */
+  grantedAt?: string;
   /** A standing record explains the membership: it stays after the grant. */
   standing: boolean;
   /** The person was in the group at grant time with no lease and no standing record. */
@@ -129,7 +137,9 @@ export function createGrantActivities(deps: { okta: OktaPort; ledger: LedgerPort
       const wasMember = existing ? existing.wasMember : await okta.isGroupMember(input.groupId, input.userId);
       beat();
       const drift = !existing && wasMember && !standing && !(await explainedBy(ledger, input.userId, input.groupId, input.requestId));
-      const granted = { ...input.granted, details: { ...input.granted.details, standingMember: standing, wasMember, groupId: input.groupId } };
+      const grantedAt = existing && !existing.endedAt ? existing.startedAt : new Date().toISOString();
+      const expiresAt = input.durationMs === undefined ? input.granted.details?.expiresAt : new Date(Date.parse(grantedAt) + input.durationMs).toISOString();
+      const granted = { ...input.granted, details: { ...input.granted.details, expiresAt, standingMember: standing, wasMember, groupId: input.groupId } };
       const events: AuditEvent[] = [granted];
       if (drift) {
         events.push({
@@ -145,24 +155,25 @@ export function createGrantActivities(deps: { okta: OktaPort; ledger: LedgerPort
       }
       // Idempotent: the lease (re-opened if a reset run grants again) and the events, once each.
       await ledger.openLease(
-        { requestId: input.requestId, userId: input.userId, groupId: input.groupId, login: input.login, resource: input.resource, workflowId: input.workflowId, startedAt: input.granted.at, wasMember },
+        { requestId: input.requestId, userId: input.userId, groupId: input.groupId, login: input.login, resource: input.resource, workflowId: input.workflowId, startedAt: grantedAt, wasMember },
         events,
       );
       if (!existing) events.forEach((e) => deps.onAudit?.(e));
       beat();
       await okta.addUserToGroup(input.groupId, input.userId);
       log.info('added user to Okta group', { groupId: input.groupId, userId: input.userId, standing, drift });
-      return { standing, drift: drift || (!!existing && existing.wasMember && !standing), completedAt: new Date().toISOString(), uncertain: attempt() > 1 || !!input.afterLocalAttempts };
+      return { grantedAt, standing, drift: drift || (!!existing && existing.wasMember && !standing), completedAt: new Date().toISOString(), uncertain: attempt() > 1 || !!input.afterLocalAttempts };
     },
 
     /** Ends the lease (with the `expired`/`revoked` event), then removes the membership unless explained. */
-    async revokeOktaMembership(input: RevokeInput): Promise<RevokeResult> {
+    async revokeOktaMembership(input: RevokeInput): Promise<RevokeResult & { completedAt: string }> {
       const { closed } = await ledger.closeLease(input.requestId, { at: input.ended.at, reason: input.reason }, [input.ended]);
       if (closed) deps.onAudit?.(input.ended);
       beat();
       const result = await removeUnlessExplained(okta, ledger, input.userId, input.groupId, input.requestId);
       log.info(result.removed ? 'removed user from Okta group' : 'kept the Okta membership', { groupId: input.groupId, userId: input.userId, ...result });
-      return result;
+      // The workflow decides on this, not on its clock, right after the call (workflows/shared/retry.ts).
+      return { ...result, completedAt: new Date().toISOString() };
     },
 
     /**

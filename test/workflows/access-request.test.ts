@@ -3,11 +3,14 @@
  * ports. Each test fails if the rule it names breaks.
  */
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type Duration } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { ulid } from 'ulid';
 import type { Activities } from '../../activities';
 import { createFakePorts, type FakePorts } from '../../activities/fakes';
 import { classifyFailure } from '../../activities/errors';
+import { resolveRequest } from '../../activities/policy/resolve';
 import { accessRequestWorkflowId, SA } from '../../workflows/constants';
 import {
   approveUpdate,
@@ -22,6 +25,7 @@ import type { AccessRequestInput, RequestState } from '../../workflows/access-re
 import { accessRequestWorkflow } from '../../workflows';
 import { connectHarness, createTestWorker, uniqueQueue, type TestHarness } from '../helpers/temporal';
 import { testPolicy } from '../helpers/policies';
+import { workflowCode } from '../../workers/workflow-code';
 import { waitFor } from '../helpers/wait';
 
 let h: TestHarness;
@@ -32,12 +36,13 @@ afterAll(async () => {
   await h?.close();
 });
 
+const EventType = temporal.api.enums.v1.EventType;
 const PROD = '00g_prod_db_admin';
 const AWS = '00g_aws_ro';
 
 interface Run {
   ports: FakePorts;
-  start(input: Partial<AccessRequestInput> & { resource: string; requester?: string }): Promise<WorkflowHandle<typeof accessRequestWorkflow>>;
+  start(input: Partial<AccessRequestInput> & { resource: string; requester?: string }, options?: { workflowTaskTimeout?: Duration }): Promise<WorkflowHandle<typeof accessRequestWorkflow>>;
 }
 
 /** Runs `fn` with a worker on a fresh queue and fresh fake ports. */
@@ -46,9 +51,10 @@ async function withWorker(fn: (run: Run) => Promise<void>, activities: Partial<A
   const { worker, ports: p } = await createTestWorker(h, { taskQueue, activities, ports, policy: testPolicy() });
   const run: Run = {
     ports: p,
-    async start(input) {
+    async start(input, options = {}) {
       const requestId = ulid();
       return h.client.workflow.start(accessRequestWorkflow, {
+        ...options,
         taskQueue,
         workflowId: accessRequestWorkflowId(requestId),
         args: [{ requestId, requester: 'alice@example.com', justification: 'OPS-42 incident', ...input }],
@@ -273,6 +279,38 @@ describe('accessRequestWorkflow', () => {
         expect(final.status).toBe('revoked');
         expect(ports.okta.memberLogins(AWS)).toEqual([]);
         expect(ports.audit.trail(final.requestId).map((e) => e.type)).toContain('late_add_removed');
+      },
+      {},
+      fakes,
+    );
+  });
+
+  it('a grant whose Okta add outlives its workflow task and the grant itself replays the way it ran', () => {
+    // Found by chaos: a local activity longer than 80 % of the task timeout makes the SDK complete
+    // the task empty and take a new one. A replay merges those tasks and runs the first one's code
+    // at the second one's clock: the grant's end taken from that clock moved on replay, and the
+    // hold started a timer where the run had revoked ("Missing associated machine for
+    // LocalActivity(3)"). The grant starts in the first task, as when the API resolved it.
+    const fakes = createFakePorts();
+    const add = fakes.okta.addUserToGroup.bind(fakes.okta);
+    fakes.okta.addUserToGroup = async (groupId, userId) => {
+      await new Promise((r) => setTimeout(r, 2500));
+      await add(groupId, userId);
+    };
+    return withWorker(
+      async ({ ports, start }) => {
+        const resolution = await resolveRequest(testPolicy(), fakes.okta, { requester: 'alice@example.com', resource: 'aws-readonly', durationMs: 1000 });
+        if (!resolution.ok) throw new Error(resolution.message);
+        const wf = await start({ resource: 'aws-readonly', durationMs: 1000, resolved: resolution.resolved }, { workflowTaskTimeout: '2s' });
+        const final = await wf.result();
+        expect(final.status).toBe('expired');
+        expect(ports.okta.memberLogins(AWS)).toEqual([]);
+        const history = await wf.fetchHistory();
+        const types = history.events!.map((e) => e.eventType);
+        const firstMarker = types.indexOf(EventType.EVENT_TYPE_MARKER_RECORDED);
+        // The task was heartbeated while the add ran: two task completions before its marker.
+        expect(types.slice(0, firstMarker).filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED).length).toBeGreaterThanOrEqual(2);
+        await Worker.runReplayHistory(workflowCode(process.env.GATEHOUSE_TEST_BUNDLE), history, wf.workflowId);
       },
       {},
       fakes,

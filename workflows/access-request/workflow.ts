@@ -20,7 +20,7 @@ import type { AuditEvent, SlackMessageRef } from '../../activities/ports';
 import type { ApprovalMessageFacts } from '../../activities/slack-messages';
 import { SA } from '../constants';
 import { Effects, type EffectsResult } from '../shared/effects';
-import { critical, LOOKUPS, OKTA_DURABLE, OKTA_LATE_ADD_WINDOW_MS, OKTA_LOCAL, refusal } from '../shared/retry';
+import { critical, LOOKUPS, OKTA_DURABLE, OKTA_LATE_ADD_WINDOW_MS, OKTA_LOCAL, refusal, timeAfter } from '../shared/retry';
 import { approveUpdate, cancelUpdate, denyUpdate, extendUpdate, revokeSignal, revokeUpdate, statusQuery, type DecisionInput } from './messages';
 import * as S from './state';
 import * as W from './wording';
@@ -69,6 +69,8 @@ class AccessRequest {
   private grantStarted = false;
   /** The grant activity answered (its attempts are over); otherwise one may still be in flight. */
   private grantDone = false;
+  /** When the grant's Okta add answered: the hold's first decision is taken on it (see timeAfter). */
+  private grantedAtClock: number | undefined;
   private hearingDecisions = false;
 
   constructor(private readonly input: AccessRequestInput) {
@@ -238,15 +240,19 @@ class AccessRequest {
       resource: state.resource,
       granted: this.event('granted', 'gatehouse', { expiresAt, groupId: r.oktaGroupId, approvedAt: state.approvals.at(-1)?.at ?? state.createdAt }),
       driftEventId: `${state.requestId}:${workflowInfo().runId}:drift`,
+      durationMs: r.durationMs,
     };
     this.grantStarted = true;
     try {
       const result = await critical(() => oktaLocal.grantOktaMembership(args), () => oktaDurable.grantOktaMembership({ ...args, afterLocalAttempts: true }));
-      S.applyGrant(state, now, result.standing);
+      // The grant counts from when the activity opened the lease (see timeAfter); an answer
+      // recorded before it said so counts from this task's clock.
+      S.applyGrant(state, result.grantedAt ? Date.parse(result.grantedAt) : now, result.standing);
       state.driftAtGrant = result.drift;
       // Only an attempt that failed without an answer can land late; the first one succeeding can't.
       state.grantInFlightUntil = result.uncertain ? new Date(Date.parse(result.completedAt) + OKTA_LATE_ADD_WINDOW_MS).toISOString() : result.completedAt;
       this.grantDone = true;
+      this.grantedAtClock = timeAfter(result);
     } catch (err) {
       const refused = refusal(err);
       if (!refused) throw err;
@@ -274,20 +280,24 @@ class AccessRequest {
   async holdUntilExpiry(): Promise<void> {
     const { state } = this;
     const r = state.resolved!;
+    // Right after the grant's local activity the clock is not replay-safe (timeAfter); after a
+    // timer or a message, it is.
+    let now = this.grantedAtClock ?? Date.now();
     while (!state.revokeRequested) {
       const expiresAt = Date.parse(state.expiresAt!);
-      if (Date.now() >= expiresAt) break;
+      if (now >= expiresAt) break;
       const warnAt = S.expiryWarningDueAt(state);
       const wakeAt = warnAt !== undefined && warnAt < expiresAt ? warnAt : expiresAt;
       const seen = state.expiresAt;
-      const changed = await condition(() => !!state.revokeRequested || state.expiresAt !== seen, Math.max(wakeAt - Date.now(), 1));
+      const changed = await condition(() => !!state.revokeRequested || state.expiresAt !== seen, Math.max(wakeAt - now, 1));
+      now = Date.now();
       if (changed) {
         if (state.expiresAt !== seen) this.upsert();
         this.effects.flush();
         this.publish();
         continue;
       }
-      if (warnAt !== undefined && Date.now() >= warnAt && Date.now() < expiresAt) {
+      if (warnAt !== undefined && now >= warnAt && now < expiresAt) {
         state.expiryWarnedFor = state.expiresAt;
         this.audit('expiry_warned', 'gatehouse', { expiresAt: state.expiresAt });
         this.effects.record([{ system: 'slack', op: 'dm', to: state.requester, notice: { kind: 'warning', requestId: state.requestId, resourceName: r.resourceName, expiresAt: state.expiresAt! } }]);
@@ -325,8 +335,11 @@ class AccessRequest {
     });
     const args = { requestId: state.requestId, userId: r.requesterUserId, groupId: r.oktaGroupId, ended, reason: failed ? 'the grant failed' : outcome };
     let removed = false;
+    let answeredAt: number;
     try {
-      removed = (await critical(() => oktaLocal.revokeOktaMembership(args), () => oktaDurable.revokeOktaMembership(args))).removed;
+      const result = await critical(() => oktaLocal.revokeOktaMembership(args), () => oktaDurable.revokeOktaMembership(args));
+      removed = result.removed;
+      answeredAt = timeAfter(result);
       if (!failed) S.endGrant(state, now);
     } catch (err) {
       const refused = refusal(err);
@@ -336,10 +349,11 @@ class AccessRequest {
       this.audit('failed', 'gatehouse', { stage: 'revoke', message: refused.message });
       return;
     }
-    // An add still in flight when the membership was removed could land afterwards.
-    const inFlightUntil = this.grantDone && state.grantInFlightUntil ? Date.parse(state.grantInFlightUntil) : now + OKTA_LATE_ADD_WINDOW_MS;
-    if (removed && Date.now() < inFlightUntil) {
-      await sleep(inFlightUntil - Date.now());
+    // An add still in flight when the membership was removed could land afterwards: a grant that
+    // never answered, up to the window after this removal (its time, never the clock: timeAfter).
+    const inFlightUntil = this.grantDone && state.grantInFlightUntil ? Date.parse(state.grantInFlightUntil) : answeredAt + OKTA_LATE_ADD_WINDOW_MS;
+    if (removed && answeredAt < inFlightUntil) {
+      await sleep(inFlightUntil - answeredAt);
       const confirm = { requestId: state.requestId, userId: r.requesterUserId, groupId: r.oktaGroupId, event: this.event('late_add_removed', 'gatehouse', { groupId: r.oktaGroupId }) };
       await critical(() => oktaLocal.confirmOktaRemoval(confirm), () => oktaDurable.confirmOktaRemoval(confirm));
     }

@@ -60,6 +60,21 @@ export function refusal(err: unknown): ApplicationFailure | null {
 }
 
 /**
+ * The time to decide on right after a local activity: the time the activity reported (its marker
+ * records it), not the workflow's clock. A local activity that outlives its workflow task (a slow
+ * Okta: the SDK keeps the task alive by completing it and taking a new one) resolves, when the
+ * history is replayed, in the first of those tasks, whose time is earlier than the one the
+ * original run saw: a branch on `Date.now()` there (is the grant already over? may a late add
+ * still land?) could take the other way on replay and stop the workflow with a nondeterminism
+ * error (reproduced by chaos; test/replay/histories/grant-spanning-a-task-heartbeat.json).
+ * Results recorded before the activity reported its time fall back to the clock.
+ */
+export function timeAfter(result: { completedAt?: string }): number {
+  const at = result.completedAt ? Date.parse(result.completedAt) : Number.NaN;
+  return Number.isFinite(at) ? at : Date.now();
+}
+
+/**
  * Runs critical Okta work as a local activity, then, if that gave up on a retryable failure, as a
  * regular activity retried without limit. Refusals propagate at once.
  */

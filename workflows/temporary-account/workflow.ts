@@ -18,7 +18,7 @@ import type { CreateAccountInput, CreateAccountResult, TemporaryAccountActivitie
 import type { AccountNoticeFacts } from '../../activities/temporary-account-messages';
 import { SA } from '../constants';
 import { Effects, type Effect, type EffectsResult } from '../shared/effects';
-import { ACCOUNT_DURABLE, ACCOUNT_LOCAL, critical, OKTA_DURABLE, OKTA_LOCAL, refusal } from '../shared/retry';
+import { ACCOUNT_DURABLE, ACCOUNT_LOCAL, critical, OKTA_DURABLE, OKTA_LOCAL, refusal, timeAfter } from '../shared/retry';
 import { AccountFailure, type RejectionReason } from './errors';
 import { accountStatusQuery, closeAccountUpdate, closeSignal, extendAccountUpdate } from './messages';
 import * as S from './state';
@@ -67,6 +67,8 @@ class TemporaryAccount {
   /** A create was sent to Okta: the end must look for the user, even if no answer came back. */
   private createStarted = false;
   private signInUrl?: string;
+  /** When the create answered: the hold's first decision is taken on it (see timeAfter). */
+  private createdAtClock: number | undefined;
 
   constructor(private readonly input: TemporaryAccountInput) {
     this.state = S.initialState(input, Date.now());
@@ -191,6 +193,7 @@ class TemporaryAccount {
     const { state } = this;
     // The activity's own clock: a local activity's workflow time is when it was scheduled.
     S.applyCreated(state, { userId: result.userId, at: Date.parse(result.createdAt) });
+    this.createdAtClock = timeAfter({ completedAt: result.createdAt });
     state.credential = result.credential;
     this.signInUrl = result.signInUrl;
     this.audit('account_created', 'gatehouse', { userId: result.userId, login: state.login, groups: state.resolved.groups.map((g) => g.groupId), expiresAt: state.expiresAt });
@@ -214,20 +217,23 @@ class TemporaryAccount {
   /** The durable, extendable timer (never past createdAt + maxTotal), with the warning; ends early on a close. */
   async holdUntilExpiry(): Promise<void> {
     const { state } = this;
+    // Right after the create's local activity the clock is not replay-safe (timeAfter).
+    let now = this.createdAtClock ?? Date.now();
     while (!state.closeRequested) {
       const expiresAt = Date.parse(state.expiresAt!);
-      if (Date.now() >= expiresAt) break;
+      if (now >= expiresAt) break;
       const warnAt = S.expiryWarningDueAt(state);
       const wakeAt = warnAt !== undefined && warnAt < expiresAt ? warnAt : expiresAt;
       const seen = state.expiresAt;
-      const changed = await condition(() => !!state.closeRequested || state.expiresAt !== seen, Math.max(wakeAt - Date.now(), 1));
+      const changed = await condition(() => !!state.closeRequested || state.expiresAt !== seen, Math.max(wakeAt - now, 1));
+      now = Date.now();
       if (changed) {
         if (state.expiresAt !== seen) this.upsert(false);
         this.effects.flush();
         this.publish();
         continue;
       }
-      if (warnAt !== undefined && Date.now() >= warnAt && Date.now() < expiresAt) this.warn();
+      if (warnAt !== undefined && now >= warnAt && now < expiresAt) this.warn();
     }
   }
 
