@@ -317,6 +317,32 @@ describe('accessRequestWorkflow', () => {
     );
   });
 
+  it('a request cancelled while Jira is down still gets its ticket once Jira is back', () => {
+    // Found by chaos: the records batch was cancelled with the workflow, and the ticket it was
+    // still trying to open (Jira in an outage) was never opened.
+    const fakes = createFakePorts();
+    const create = fakes.jira.createIssue.bind(fakes.jira);
+    let jiraUp = false;
+    fakes.jira.createIssue = async (input) => {
+      if (!jiraUp) throw classifyFailure('Jira', 503, 'Service Unavailable');
+      return create(input);
+    };
+    return withWorker(
+      async ({ ports, start }) => {
+        const wf = await start({ resource: 'long-readonly' });
+        await statusIs(wf, 'active');
+        await wf.cancel();
+        await waitFor(async () => (await wf.describe()).status.name === 'COMPLETED' || ports.okta.memberLogins(AWS).length === 0, 'the grant ended');
+        jiraUp = true;
+        const final = await wf.result();
+        expect(final.status).toBe('revoked');
+        expect(ports.jira.issues.filter((i) => i.labels.includes(`gatehouse-${final.requestId.toLowerCase()}`))).toHaveLength(1);
+      },
+      {},
+      fakes,
+    );
+  });
+
   it('a workflow cancelled while the add is in flight still ends with the user out of the group', () => {
     const fakes = createFakePorts();
     const add = fakes.okta.addUserToGroup.bind(fakes.okta);

@@ -62,7 +62,7 @@ function reject(reason: RejectionReason | null): void {
 /** The request's state, its records, and its phases. Rules live in state.ts; words in wording.ts. */
 class AccessRequest {
   readonly state: RequestState;
-  private readonly effects = new Effects((result) => this.absorb(result));
+  private readonly effects = new Effects((result) => this.absorb(result), true);
   private readonly approvalRefs = new Map<number, SlackMessageRef[]>();
   private auditSeq = 0;
   /** The grant's Okta add was asked for (its lease may be open): the end must take it back. */

@@ -8,7 +8,7 @@
  * Batches are built lazily (thunks), when the previous batch has finished: a later batch can use
  * what an earlier one returned (the Jira key, the Slack messages to update).
  */
-import { log, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, log, proxyActivities } from '@temporalio/workflow';
 import type { MailContent } from '../../activities/mail/message';
 import type { ApprovalMessageFacts } from '../../activities/slack-messages';
 import type { AccountNoticeFacts } from '../../activities/temporary-account-messages';
@@ -82,7 +82,16 @@ export class Effects {
   private tail: Promise<void> = Promise.resolve();
   private inFlight = 0;
 
-  constructor(private readonly onResult: (result: EffectsResult) => void) {}
+  /**
+   * `shielded`: cancelling the workflow does not cancel the records being sent (a request's Jira
+   * ticket still waiting out an outage when the request is cancelled must still be opened); the
+   * activity's own budget ends them. Workflows nobody cancels keep the plain call (their
+   * histories were written with its timing).
+   */
+  constructor(
+    private readonly onResult: (result: EffectsResult) => void,
+    private readonly shielded = false,
+  ) {}
 
   /** Collects effects for the current transition; a thunk is evaluated when the batch is sent. */
   record(effects: Effect[] | (() => Effect[])): void {
@@ -100,7 +109,7 @@ export class Effects {
         const effects = batch.flatMap((build) => build());
         if (effects.length === 0) return;
         try {
-          this.onResult(await applyEffects({ effects }));
+          this.onResult(await (this.shielded ? CancellationScope.nonCancellable(() => applyEffects({ effects })) : applyEffects({ effects })));
         } catch (err) {
           // Only past the activity's own day of retries: the records are lost, the lifecycle is not.
           const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);

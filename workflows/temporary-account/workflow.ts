@@ -62,7 +62,7 @@ function reject(reason: RejectionReason | null): void {
 /** The account's state, its records and its phases. Rules live in state.ts; words in wording.ts. */
 class TemporaryAccount {
   readonly state: AccountState;
-  private readonly effects = new Effects((result) => this.absorb(result));
+  private readonly effects = new Effects((result) => this.absorb(result), true);
   private auditSeq = 0;
   /** A create was sent to Okta: the end must look for the user, even if no answer came back. */
   private createStarted = false;
