@@ -43,8 +43,9 @@ export interface GrantResult {
   /** When the add completed: a late add cannot land after this + the Okta request timeout. */
   completedAt: string;
   /**
-   * An earlier attempt failed without an answer (a timeout, a lost connection): its add may
-   * still land later. False when the first attempt succeeded: nothing can land late.
+   * An earlier attempt may have reached Okta without an answer (a timeout, a lost connection, a
+   * worker that died): its add may still land later. False when this was the first attempt of
+   * all (no lease was open before it): nothing can land late.
    */
   uncertain: boolean;
 }
@@ -162,7 +163,11 @@ export function createGrantActivities(deps: { okta: OktaPort; ledger: LedgerPort
       beat();
       await okta.addUserToGroup(input.groupId, input.userId);
       log.info('added user to Okta group', { groupId: input.groupId, userId: input.userId, standing, drift });
-      return { grantedAt, standing, drift: drift || (!!existing && existing.wasMember && !standing), completedAt: new Date().toISOString(), uncertain: attempt() > 1 || !!input.afterLocalAttempts };
+      // Uncertain when anything may have asked Okta before: an earlier attempt of this activity,
+      // the local attempts before the durable one, or (a lease already open) an attempt by a
+      // worker that died with its request in flight, whose add can land after this answer.
+      const uncertain = attempt() > 1 || !!input.afterLocalAttempts || !!existing;
+      return { grantedAt, standing, drift: drift || (!!existing && existing.wasMember && !standing), completedAt: new Date().toISOString(), uncertain };
     },
 
     /** Ends the lease (with the `expired`/`revoked` event), then removes the membership unless explained. */

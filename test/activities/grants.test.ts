@@ -6,10 +6,11 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { AuditStore } from '../../activities/audit/store';
 import { FakeOkta } from '../../activities/fakes';
 import { loadDirectory } from '../../activities/directory';
-import { removeUnlessExplained } from '../../activities/grants';
+import { createGrantActivities, removeUnlessExplained, type GrantResult } from '../../activities/grants';
 import type { AuditEvent, NewLease } from '../../activities/ports';
 
 const GROUP = '00g_aws_ro';
@@ -88,4 +89,19 @@ it('without interleaving, one removal and one ledger read-back', async () => {
   await end('R1');
   expect(await removeUnlessExplained(okta, store, ALICE, GROUP, 'R1')).toEqual({ removed: true });
   expect(okta.calls.filter((c) => c.startsWith('remove'))).toHaveLength(1);
+});
+
+it('a grant that finds its lease already open is uncertain: a worker that died may have an add in flight', async () => {
+  // Found by chaos: a worker SIGKILLed while Okta was slow left its add in flight; the new
+  // worker's first attempt succeeded at once and was taken for the only one, so no read-back
+  // waited for the dead worker's add, which landed after the revoke and stayed.
+  const activities = createGrantActivities({ okta, ledger: store, audit: store });
+  const input = { requestId: 'R9', workflowId: 'access-request-R9', userId: ALICE, login: 'alice@example.com', groupId: GROUP, resource: 'aws-readonly', granted: event('R9', 'granted'), driftEventId: 'R9:drift', durationMs: 60_000 };
+  const env = new MockActivityEnvironment();
+  const first: GrantResult = await env.run(activities.grantOktaMembership, input);
+  expect(first.uncertain).toBe(false);
+  // The same request's grant run again from its first attempt (a new worker replaying the task).
+  const again: GrantResult = await new MockActivityEnvironment().run(activities.grantOktaMembership, input);
+  expect(again.uncertain).toBe(true);
+  expect(again.grantedAt).toBe(first.grantedAt);
 });
