@@ -125,9 +125,11 @@ export function createReconcileActivities(deps: ReconcileDeps) {
           at,
           details: { reason, via: 'system', groupId: lease.groupId, workflowStatus: status, reconcileRun: input.runId },
         };
+        // The membership first, then the lease: a removal that fails (Okta down) is retried with
+        // the lease still open, so a retried attempt finds it again (closed first, it was lost).
+        const result = await removeUnlessExplained(okta, store, lease.userId, lease.groupId, lease.requestId);
         const { closed: didClose } = await store.closeLease(lease.requestId, { at, reason }, [event]);
         if (!didClose) continue;
-        const result = await removeUnlessExplained(okta, store, lease.userId, lease.groupId, lease.requestId);
         closed.push({ requestId: lease.requestId, login: lease.login, groupId: lease.groupId, workflowStatus: status ?? 'gone', removed: result.removed });
       }
       return { closed };

@@ -180,7 +180,11 @@ it('revokes the grant of a workflow terminated while it was in force, whatever t
   const before = stateFromVisibility(await grant.describe(), (await store.lease(requestId)) ?? undefined);
   expect(before.status).toBe('revoking');
 
+  // Okta refuses the removal for a moment (found by chaos: the lease was closed before the
+  // removal, so the retried sweep no longer saw it and the membership stayed).
+  await fetch(`${emulators.okta.url}/_emulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outage: { seconds: 2, status: 503, route: 'DELETE /api/v1/groups/*' } }) });
   const swept = await sweep();
+  await fetch(`${emulators.okta.url}/_emulator/faults`, { method: 'DELETE' });
   expect(swept.closedLeases).toEqual([{ requestId, login: 'carol@example.com', groupId: PROD, workflowStatus: 'TERMINATED', removed: true }]);
   expect(await members(PROD)).not.toContain('carol@example.com');
   const lease = await store.lease(requestId);
