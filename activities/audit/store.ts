@@ -212,6 +212,10 @@ export class AuditStore implements AuditPort, LedgerPort {
       // An idle connection broken by a server restart or failover is emitted here; pg-pool drops
       // it and the next query connects anew. Unheard, the event would crash the worker or the API.
       pool.on('error', () => {});
+      // A connection checked out when the server goes away (a fast shutdown: FATAL 57P01) has no
+      // pool listener: its own 'error' would crash the process (found by the cluster test, which
+      // restarts PostgreSQL under a running worker). Its query fails instead and is retried.
+      pool.on('connect', (client) => client.on('error', () => {}));
       this.db = new Kysely<AuditDb>({ dialect: new PostgresDialect({ pool }) });
     } else {
       this.engine = 'sqlite';

@@ -52,7 +52,8 @@ maybe('Gatehouse on a Temporal cluster on PostgreSQL', () => {
     expect(report.serverDownMs).toBeGreaterThan(0);
     expect(report.postgresDownMs).toBeGreaterThan(0);
     expect(report.checks.flatMap((c) => c.violations)).toEqual([]);
-    expect(report.checks.every((c) => c.checked > 0)).toBe(true);
+    // Every check looked at something, but an open lease at the end: none is the good outcome.
+    expect(report.checks.filter((c) => c.checked === 0 && c.name !== 'no lease is open for a closed workflow').map((c) => c.name)).toEqual([]);
     expect(report.ok).toBe(true);
   }, 15 * 60_000);
 });
