@@ -133,7 +133,9 @@ export async function startPostgres(opts: PostgresOptions): Promise<Postgres> {
 
 /** Stops the server running on `dir` (startPostgres' directory), if any: a leftover of a killed run. */
 export function stopPostgres(dir: string): void {
-  if (existsSync(join(dir, 'data', 'postmaster.pid'))) controller(dir, findPostgresBin({ install: false })).stop();
+  if (!existsSync(dir)) return;
+  const pg = controller(dir, findPostgresBin({ install: false }));
+  if (existsSync(join(pg.data, 'postmaster.pid'))) pg.stop();
 }
 
 /**
@@ -144,6 +146,8 @@ export function stopPostgres(dir: string): void {
  */
 function reachableByPostgres(dir: string): string {
   mkdirSync(dir, { recursive: true });
+  // A private directory of its own (mktemp -d) under a public parent is enough once it is theirs.
+  chownPostgres(dir);
   if (spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', dir]).status === 0) return dir;
   const elsewhere = join('/tmp', `gatehouse-pg-${createHash('sha256').update(dir).digest('hex').slice(0, 16)}`);
   mkdirSync(elsewhere, { recursive: true, mode: 0o755 });
