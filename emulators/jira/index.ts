@@ -3,7 +3,7 @@ import { createControlRouter } from '../shared/control';
 import type { Directory } from '../shared/directory';
 import { FaultInjector } from '../shared/faults';
 import { escapeHtml, htmlPage } from '../shared/html';
-import { baseUrlOf, requestLogger, type LoggedRequest } from '../shared/http';
+import { baseUrlOf, RequestCounts, requestLogger, type LoggedRequest } from '../shared/http';
 import { adfToText } from './adf';
 import { jiraRouter } from './routes';
 import { JiraState, STATUSES } from './state';
@@ -84,8 +84,9 @@ export function createJiraEmulator(options: JiraEmulatorOptions = {}): JiraEmula
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLogger(requests));
-  app.use('/_emulator', createControlRouter({ dump: () => state.dump(), reset: () => state.reset(), seed: (d) => state.seed(d), faults }));
+  const counts = new RequestCounts();
+  app.use(requestLogger(requests, counts));
+  app.use('/_emulator', createControlRouter({ counts, dump: () => state.dump(), reset: () => state.reset(), seed: (d) => state.seed(d), faults }));
   app.use(browseRoutes(state));
 
   app.use('/rest', faults.middleware({ rateLimited, serverError: (res, status) => sendJiraError(res, status, ['Internal server error']) }));

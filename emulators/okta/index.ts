@@ -2,7 +2,7 @@ import express, { type ErrorRequestHandler, type Express, type Response } from '
 import { createControlRouter } from '../shared/control';
 import type { Directory } from '../shared/directory';
 import { FaultInjector } from '../shared/faults';
-import { baseUrlOf, requestLogger, type LoggedRequest } from '../shared/http';
+import { baseUrlOf, RequestCounts, requestLogger, type LoggedRequest } from '../shared/http';
 import { rateLimitHeaders, requireOktaAuth, tokenRouter } from './auth';
 import type { OktaContext } from './context';
 import { OidcProvider, oidcControlRouter, oidcRouter, type OidcOptions } from './oidc';
@@ -70,7 +70,8 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLogger(requests));
+  const counts = new RequestCounts();
+  app.use(requestLogger(requests, counts));
   // The membership event log, from index `since` on (benchmarks time grants and revokes with it).
   app.get('/_emulator/membership-events', (req, res) => {
     const since = Math.max(0, Number(req.query.since) || 0);
@@ -79,7 +80,7 @@ export function createOktaEmulator(options: OktaEmulatorOptions = {}): OktaEmula
   app.use('/_emulator/oidc', oidcControlRouter(oidc));
   app.use('/_emulator', riskControlRouter(state), eventHooksControlRouter(eventHooks));
   const dump = () => ({ ...state.dump(), oidc: oidc.dump(), eventHooks: [...eventHooks.hooks.values()].map((hook) => eventHookJson(hook, options.publicUrl ?? '')) });
-  app.use('/_emulator', createControlRouter({ dump, reset, seed: (d) => state.seed(d), faults }));
+  app.use('/_emulator', createControlRouter({ counts, dump, reset, seed: (d) => state.seed(d), faults }));
 
   app.use(rateLimitHeaders());
   app.use(faults.middleware({ rateLimited, serverError: (res, status) => sendOktaError(res, status, 'E0000009', 'Internal Server Error') }));

@@ -2,12 +2,15 @@ import express, { type Router } from 'express';
 import { ZodError } from 'zod';
 import { loadDirectory, parseDirectory, type Directory } from './directory';
 import { faultSettingsSchema, type FaultInjector } from './faults';
+import type { RequestCounts } from './http';
 
 export interface ControlHooks {
   dump(): unknown;
   reset(): void;
   seed(directory: Directory): void;
   faults: FaultInjector;
+  /** Calls per route since start, for `GET /_emulator/request-counts`. */
+  counts?: RequestCounts;
 }
 
 /**
@@ -20,6 +23,10 @@ export function createControlRouter(hooks: ControlHooks): Router {
 
   router.get('/state', (_req, res) => {
     res.json({ ...(hooks.dump() as object), faults: hooks.faults.snapshot() });
+  });
+
+  router.get('/request-counts', (_req, res) => {
+    res.json({ counts: hooks.counts?.snapshot() ?? {} });
   });
 
   router.post('/reset', (_req, res) => {

@@ -48,12 +48,36 @@ export interface LoggedRequest {
   status: number;
 }
 
-/** Keeps the last `max` requests so tests can assert what a client actually called. */
-export function requestLogger(log: LoggedRequest[], max = 500): RequestHandler {
+/**
+ * How many vendor API calls each route has had since start (`GET /_emulator/request-counts`), keyed
+ * `METHOD /path` with ids folded to `:id`; the control surface itself is not counted. The
+ * benchmark divides them by lifecycles: calls per grant against the vendor's rate limits.
+ */
+export class RequestCounts {
+  private readonly counts = new Map<string, number>();
+
+  add(method: string, url: string): void {
+    const path = url.split('?')[0] ?? '';
+    if (path.startsWith('/_emulator')) return;
+    const key = `${method} ${path
+      .split('/')
+      .map((segment) => (/\d/.test(segment) && !/^v?\d{1,2}$/.test(segment) ? ':id' : segment))
+      .join('/')}`;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  snapshot(): Record<string, number> {
+    return Object.fromEntries([...this.counts].sort(([a], [b]) => a.localeCompare(b)));
+  }
+}
+
+/** Keeps the last `max` requests so tests can assert what a client actually called (and counts them all). */
+export function requestLogger(log: LoggedRequest[], counts?: RequestCounts, max = 500): RequestHandler {
   return (req, res, next) => {
     res.on('finish', () => {
       log.push({ at: new Date().toISOString(), method: req.method, path: req.originalUrl, status: res.statusCode });
       if (log.length > max) log.splice(0, log.length - max);
+      counts?.add(req.method, req.originalUrl);
     });
     next();
   };

@@ -3,7 +3,7 @@ import express, { type ErrorRequestHandler, type Express, type Response } from '
 import { createControlRouter } from '../shared/control';
 import type { Directory } from '../shared/directory';
 import { FaultInjector } from '../shared/faults';
-import { baseUrlOf, requestLogger, type LoggedRequest } from '../shared/http';
+import { baseUrlOf, RequestCounts, requestLogger, type LoggedRequest } from '../shared/http';
 import { interactionsRouter, type AppTarget } from './interactions';
 import { pageRouter } from './page';
 import { SocketModeHub, type SocketModeOptions } from './socket-mode';
@@ -65,7 +65,8 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(requestLogger(requests));
+  const counts = new RequestCounts();
+  app.use(requestLogger(requests, counts));
   // Tests turn a person into a guest, a bot, a deleted account or a member of another workspace.
   app.patch('/_emulator/users/:id', express.json(), (req, res) => {
     const user = state.findUser(req.params.id);
@@ -82,6 +83,7 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
   app.use(
     '/_emulator',
     createControlRouter({
+      counts,
       dump: () => state.dump(),
       reset: () => {
         state.reset();

@@ -43,17 +43,25 @@ export class ApiClient {
     return this.call('POST', '/v1/requests', body);
   }
 
+  /** Approvals answered 503 `unavailable` (the API's 10 s wait for a worker ran out) and sent again. */
+  unavailableRetries = 0;
+
   /**
-   * Approves; a request still being resolved (409 not_ready: the API already waited 5 s) is
-   * retried like a patient client would, for up to a minute.
+   * Approves like a patient client would, for up to a minute: a request still being resolved (409
+   * not_ready: the API already waited 5 s) is asked again, and so is a 503 `unavailable` (no worker
+   * answered within the API's wait on an overloaded machine), with the same Idempotency-Key as the
+   * answer says, so the decision is applied once.
    */
-  async approve(id: string, approver: string, idempotencyKey?: string): Promise<RequestView> {
+  async approve(id: string, approver: string, idempotencyKey = `bench-approve-${id}-${approver}`): Promise<RequestView> {
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
-        return await this.call<RequestView>('POST', `/v1/requests/${id}/approve`, { approver }, idempotencyKey ? { 'idempotency-key': idempotencyKey } : {});
+        return await this.call<RequestView>('POST', `/v1/requests/${id}/approve`, { approver }, { 'idempotency-key': idempotencyKey });
       } catch (err) {
-        if (!(err instanceof HttpFailure && err.status === 409 && /not_ready|still being resolved/.test(err.body)) || Date.now() > deadline) throw err;
+        const notReady = err instanceof HttpFailure && err.status === 409 && /not_ready|still being resolved/.test(err.body);
+        const unavailable = err instanceof HttpFailure && err.status === 503 && /"unavailable"/.test(err.body);
+        if (!(notReady || unavailable) || Date.now() > deadline) throw err;
+        if (unavailable) this.unavailableRetries++;
         await new Promise((r) => setTimeout(r, 200));
       }
     }

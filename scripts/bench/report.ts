@@ -165,11 +165,11 @@ function capacityRow(c: CapacityResult): string[] {
 function details(r: BenchResults): string[] {
   const out: string[] = [];
   const loop = (x: LoopResult) =>
-    `${x.overallPerSec}/s overall; iteration (start → member) ${full(x.startToMember)}; server ${x.serverCpu.coresAvg} cores; CPU (cores) ${cpu(x.cpuByProcess)}${x.database ? `; PostgreSQL per lifecycle ${x.database.walKiBPerLifecycle} KiB WAL, ${x.database.commitsPerLifecycle} commits` : ''}${x.errorSamples.length ? `; errors: ${x.errorSamples.join(' | ')}` : ''}`;
+    `${x.overallPerSec}/s overall; iteration (start → member) ${full(x.startToMember)}; server ${x.serverCpu.coresAvg} cores; CPU (cores) ${cpu(x.cpuByProcess)}; CPU seconds per lifecycle ${cpu(x.cpuSecondsPerLifecycle ?? {})}${x.database ? `; PostgreSQL per lifecycle ${x.database.walKiBPerLifecycle} KiB WAL, ${x.database.commitsPerLifecycle} commits, ${x.database.growthKiBPerLifecycle ?? '?'} KiB database growth${x.database.growthKiBByDatabase ? ` (KiB: ${cpu(x.database.growthKiBByDatabase)})` : ''}` : ''}${x.approvalRetries ? `; ${x.approvalRetries} approvals answered 503 (no worker within the API's 10 s) and sent again with the same key` : ''}${x.apiCalls ? `; vendor calls per lifecycle ${cpu(x.apiCalls.byVendor)} (${cpu(x.apiCalls.byRoute)})` : ''}${x.errorSamples.length ? `; errors: ${x.errorSamples.join(' | ')}` : ''}`;
   const burst = (x: BurstResult) =>
     `lag ${full(x.lag)}; pilot creation ${x.pilotPerSec}/s; ${x.late} expired before the burst was created; start → member ${full(x.startToMember)}; server ${x.serverCpu.coresAvg} cores while removing`;
   const hold = (x: HoldResult) =>
-    `heap ${mib(x.workerHeapUsed)} of ${mib(x.workerHeapTotal)}; server RSS ${mib(x.serverRss)}, ${x.serverCpuDuringCreate.coresAvg} cores creating, ${x.serverCpuIdle.coresAvg} idle`;
+    `heap ${mib(x.workerHeapUsed)} of ${mib(x.workerHeapTotal)}; server RSS ${mib(x.serverRss)}, ${x.serverCpuDuringCreate.coresAvg} cores creating, ${x.serverCpuIdle.coresAvg} idle${x.postgresCpuIdle ? `; PostgreSQL ${x.postgresCpuIdle.coresAvg} cores idle` : ''}${x.databaseKiBPerOpen !== undefined ? `, databases grew ${x.databaseKiBPerOpen} KiB per open grant` : ''}`;
   if (r.latency) {
     const g = r.latency.gatehouse;
     out.push(`- Approve → member, Gatehouse: sent → member ${full(g.approveSentToMember)}; the create call ${full(g.createCall)}; the approve call ${full(g.approveCall)}; member in before the answer in ${g.memberBeforeAnswer}/${g.approveSentToMember.n}. Bare: start sent → member ${full(r.latency.bare.startSentToMember)}.`);

@@ -56,6 +56,41 @@ async function expiresAtOf(api: ApiClient, id: string): Promise<number> {
   throw new Error(`request ${id} never showed an expiresAt`);
 }
 
+/** Vendor API calls so far, per emulator and route (`GET /_emulator/request-counts`). */
+async function apiCalls(stack: Stack): Promise<Record<string, Record<string, number>>> {
+  const { okta, slack, jira } = stack.emulators;
+  const entries = await Promise.all(
+    Object.entries({ okta, slack, jira }).map(async ([name, url]) => {
+      const res = await fetch(`${url}/_emulator/request-counts`);
+      return [name, res.ok ? ((await res.json()) as { counts: Record<string, number> }).counts : {}] as const;
+    }),
+  );
+  return Object.fromEntries(entries);
+}
+
+/** Calls per lifecycle between two apiCalls() snapshots: per vendor, and per route (`okta GET /api/v1/…`). */
+function callsPerLifecycle(before: Record<string, Record<string, number>>, after: Record<string, Record<string, number>>, lifecycles: number): ApiCallsPerLifecycle {
+  const round = (n: number) => Math.round((n / Math.max(lifecycles, 1)) * 100) / 100;
+  const byVendor: Record<string, number> = {};
+  const byRoute: Record<string, number> = {};
+  for (const [vendor, counts] of Object.entries(after)) {
+    let total = 0;
+    for (const [route, n] of Object.entries(counts)) {
+      const delta = n - (before[vendor]?.[route] ?? 0);
+      if (delta <= 0) continue;
+      total += delta;
+      byRoute[`${vendor} ${route}`] = round(delta);
+    }
+    byVendor[vendor] = round(total);
+  }
+  return { byVendor, byRoute };
+}
+
+export interface ApiCallsPerLifecycle {
+  byVendor: Record<string, number>;
+  byRoute: Record<string, number>;
+}
+
 /** CPU meters over every process of the stack, and this one (the load generator). */
 function stackCpu(stack: Stack) {
   const meters = {
@@ -68,7 +103,8 @@ function stackCpu(stack: Stack) {
     ...(stack.cluster ? { postgres: cpuMeter(stack.cluster.postgres.pid(), true) } : {}),
     ...(stack.bare ? { bareWorker: cpuMeter(stack.bare.process.child.pid) } : {}),
   };
-  return () => Object.fromEntries(Object.entries(meters).map(([name, meter]) => [name, meter.read().coresAvg]));
+  const read = (pick: (c: Cpu) => number) => Object.fromEntries(Object.entries(meters).map(([name, meter]) => [name, pick(meter.read())]));
+  return { cores: () => read((c) => c.coresAvg), seconds: () => read((c) => c.cpuSeconds) };
 }
 
 // ---------------------------------------------------------------- the two sides
@@ -415,8 +451,20 @@ export interface LoopResult {
   serverCpu: Cpu;
   /** Average cores used per process over the run (where the CPU went). */
   cpuByProcess: Record<string, number>;
-  /** On a cluster: PostgreSQL's writes per lifecycle started (WAL and commits, all databases). */
-  database?: { walKiBPerLifecycle: number; commitsPerLifecycle: number };
+  /**
+   * CPU seconds per lifecycle started, per process, from the first start to the last removal (so
+   * every lifecycle's whole cost is in, revoke included): the input of the capacity model.
+   */
+  cpuSecondsPerLifecycle: Record<string, number>;
+  /**
+   * On a cluster: PostgreSQL's writes per lifecycle started (WAL and commits, all databases) and
+   * how much the databases grew (histories, visibility, the audit log; before any retention).
+   */
+  database?: { walKiBPerLifecycle: number; commitsPerLifecycle: number; growthKiBPerLifecycle: number; growthKiBByDatabase: Record<string, number> };
+  /** Okta, Slack and Jira calls per lifecycle started (against the vendors' rate limits). */
+  apiCalls?: ApiCallsPerLifecycle;
+  /** Approvals the API answered 503 `unavailable` (its wait for a worker ran out), sent again with the same key. */
+  approvalRetries?: number;
 }
 
 export interface ThroughputResult {
@@ -482,6 +530,8 @@ async function closedLoop(
   const serverCpu = cpuMeter(ctx.stack.server?.pid());
   const cpuAll = stackCpu(ctx.stack);
   const writes0 = ctx.stack.cluster?.writes();
+  const calls0 = await apiCalls(ctx.stack).catch(() => undefined);
+  const retries0 = ctx.api.unavailableRetries;
   const t0 = Date.now();
   const end = t0 + opts.durationS * 1000;
   await withTicker(5000, () => ctx.progress(`  throughput (${label}): ${started.length} started, ${Math.round((Date.now() - t0) / 1000)}s`), () =>
@@ -503,7 +553,7 @@ async function closedLoop(
       }),
     ),
   );
-  const cpuByProcess = cpuAll();
+  const cpuByProcess = cpuAll.cores();
   ctx.progress(`  throughput (${label}): ${started.length} started; waiting for their revokes…`);
   const removedAt: number[] = [];
   await Promise.all(
@@ -519,7 +569,9 @@ async function closedLoop(
   const inWindow = removedAt.filter((at) => at >= windowFrom && at < windowFrom + opts.durationS * 1000).length;
   const lastRemove = removedAt.length ? Math.max(...removedAt) : Date.now();
   const writes1 = ctx.stack.cluster?.writes();
-  const perLifecycle = (n: number) => Math.round((n / Math.max(started.length, 1)) * 10) / 10;
+  const cpuSeconds = cpuAll.seconds();
+  const calls1 = calls0 && (await apiCalls(ctx.stack).catch(() => undefined));
+  const perLifecycle = (n: number, digits = 1) => Math.round((n / Math.max(started.length, 1)) * 10 ** digits) / 10 ** digits;
   return {
     ids: started.map((s) => s.id),
     result: {
@@ -532,8 +584,18 @@ async function closedLoop(
       errorSamples,
       serverCpu: serverCpu.read(),
       cpuByProcess,
+      cpuSecondsPerLifecycle: Object.fromEntries(Object.entries(cpuSeconds).map(([name, s]) => [name, perLifecycle(s, 3)])),
       database:
-        writes0 && writes1 ? { walKiBPerLifecycle: perLifecycle((writes1.walBytes - writes0.walBytes) / 1024), commitsPerLifecycle: perLifecycle(writes1.commits - writes0.commits) } : undefined,
+        writes0 && writes1
+          ? {
+              walKiBPerLifecycle: perLifecycle((writes1.walBytes - writes0.walBytes) / 1024),
+              commitsPerLifecycle: perLifecycle(writes1.commits - writes0.commits),
+              growthKiBPerLifecycle: perLifecycle((writes1.sizeBytes - writes0.sizeBytes) / 1024),
+              growthKiBByDatabase: Object.fromEntries(Object.entries(writes1.databases).map(([db, size]) => [db, perLifecycle((size - (writes0.databases[db] ?? 0)) / 1024)])),
+            }
+          : undefined,
+      apiCalls: calls0 && calls1 ? callsPerLifecycle(calls0, calls1, started.length) : undefined,
+      approvalRetries: ctx.api.unavailableRetries - retries0,
     },
   };
 }
@@ -554,6 +616,9 @@ export interface HoldResult {
   serverRss: number | undefined;
   serverCpuDuringCreate: Cpu;
   serverCpuIdle: Cpu;
+  /** On a cluster: PostgreSQL's CPU while the grants sit open, and how much the databases grew per open grant. */
+  postgresCpuIdle?: Cpu;
+  databaseKiBPerOpen?: number;
   errors: number;
   /** Set when creation stopped at the time cap before the target. */
   cappedAfterS?: number;
@@ -602,6 +667,7 @@ async function hold(ctx: Ctx, opts: { grants: number; concurrency: number; holdS
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, rssOf(side.pid) ?? 0)), 1000);
   const cpuCreate = cpuMeter(ctx.stack.server?.pid());
+  const size0 = ctx.stack.cluster?.writes().sizeBytes;
   let open = 0;
   let errors = 0;
   let capped = 0;
@@ -628,8 +694,10 @@ async function hold(ctx: Ctx, opts: { grants: number; concurrency: number; holdS
     if (capped) ctx.progress(`  capacity (${side.label}): stopped creating after the ${opts.maxS} s cap`);
     ctx.progress(`  capacity (${side.label}): ${open} open in ${createSeconds.toFixed(0)} s; holding ${opts.holdS} s to measure the idle cost…`);
     const idle = cpuMeter(ctx.stack.server?.pid());
+    const pgIdle = ctx.stack.cluster ? cpuMeter(ctx.stack.cluster.postgres.pid(), true) : undefined;
     await sleep(opts.holdS * 1000);
     const s = side.stats();
+    const size1 = ctx.stack.cluster?.writes().sizeBytes;
     return {
       target: opts.grants,
       open,
@@ -643,6 +711,8 @@ async function hold(ctx: Ctx, opts: { grants: number; concurrency: number; holdS
       serverRss: rssOf(ctx.stack.server?.pid()),
       serverCpuDuringCreate: during,
       serverCpuIdle: idle.read(),
+      postgresCpuIdle: pgIdle?.read(),
+      databaseKiBPerOpen: size0 !== undefined && size1 !== undefined && open ? Math.round((size1 - size0) / 1024 / open) : undefined,
       errors,
       cappedAfterS: capped ? opts.maxS : undefined,
     };

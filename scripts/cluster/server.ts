@@ -53,7 +53,8 @@ export interface TemporalCluster {
   /** The server process's pid (CPU figures). */
   pid(): number | undefined;
   /** PostgreSQL's write counters so far, all databases: WAL bytes and committed transactions. */
-  writes(): { walBytes: number; commits: number };
+  /** WAL written and transactions committed so far (all databases), and each database's size in bytes. */
+  writes(): { walBytes: number; commits: number; sizeBytes: number; databases: Record<string, number> };
   running(): boolean;
   /** Stops the server process and starts it again on the same database and ports. */
   restart(): Promise<{ downMs: number }>;
@@ -248,8 +249,15 @@ export async function startTemporalCluster(opts: TemporalClusterOptions): Promis
       auditDatabaseUrl: `postgres://${TEMPORAL_DB}@127.0.0.1:${postgres.port}/${AUDIT_DB}`,
       pid: () => server.pid(),
       writes() {
-        const [wal, commits] = postgres.psql(`SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0'), (SELECT sum(xact_commit) FROM pg_stat_database)`).trim().split('|');
-        return { walBytes: Number(wal), commits: Number(commits) };
+        const [wal, commits, sizes] = postgres
+          .psql(
+            `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0'), (SELECT sum(xact_commit) FROM pg_stat_database), ` +
+              `(SELECT string_agg(datname || '=' || pg_database_size(datname), ',') FROM pg_database WHERE NOT datistemplate AND datname <> 'postgres')`,
+          )
+          .trim()
+          .split('|');
+        const databases = Object.fromEntries((sizes ?? '').split(',').filter(Boolean).map((pair) => [pair.split('=')[0]!, Number(pair.split('=')[1])]));
+        return { walBytes: Number(wal), commits: Number(commits), sizeBytes: Object.values(databases).reduce((a, b) => a + b, 0), databases };
       },
       running: () => server.running(),
       async restart() {

@@ -88,6 +88,15 @@ describe('Okta emulator wire format', () => {
     expect((await request(okta.app).put('/api/v1/groups/00g_x/users/00u_alice').set(AUTH).expect(404)).body.errorCode).toBe('E0000007');
   });
 
+  it('counts vendor calls per route with ids folded, and not its own control surface', async () => {
+    await request(okta.app).put('/api/v1/groups/00g_aws_ro/users/00u_alice').set(AUTH).expect(204);
+    await request(okta.app).put('/api/v1/groups/00g_aws_ro/users/00u_bob').set(AUTH).expect(204);
+    await request(okta.app).delete('/api/v1/groups/00g_aws_ro/users/00u_bob?x=1').set(AUTH).expect(204);
+    await request(okta.app).get('/_emulator/state').expect(200);
+    const { body } = await request(okta.app).get('/_emulator/request-counts').expect(200);
+    expect(body.counts).toEqual({ 'DELETE /api/v1/groups/:id/users/:id': 1, 'PUT /api/v1/groups/:id/users/:id': 2 });
+  });
+
   it('deletes in two steps: the first DELETE deactivates, the second deletes', async () => {
     await request(okta.app).delete('/api/v1/users/00u_erin').set(AUTH).expect(204);
     expect(okta.state.users.get('00u_erin')?.status).toBe('DEPROVISIONED');
