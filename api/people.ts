@@ -4,6 +4,7 @@
  * cached briefly (30 s) so a burst of calls costs one lookup, while a deactivated user loses the
  * right to act within the minute. A failed lookup is not cached: it surfaces as 503.
  */
+import { memoize } from '../activities/memo';
 import type { DirectoryUser, OktaPort } from '../activities/ports';
 
 export interface People {
@@ -12,16 +13,7 @@ export interface People {
 }
 
 export function createPeople(okta: Pick<OktaPort, 'getUser'>, ttlMs = 30_000, now: () => number = Date.now): People {
-  const cache = new Map<string, { at: number; user: Promise<DirectoryUser | null> }>();
-  const lookup = (key: string): Promise<DirectoryUser | null> => {
-    const hit = cache.get(key);
-    if (hit && now() - hit.at < ttlMs) return hit.user;
-    const user = okta.getUser(key);
-    cache.set(key, { at: now(), user });
-    user.catch(() => cache.delete(key));
-    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
-    return user;
-  };
+  const lookup = memoize((key) => okta.getUser(key), { ttlMs, now });
   return {
     byLogin: (login) => lookup(login.trim().toLowerCase()),
     byId: (userId) => lookup(userId),

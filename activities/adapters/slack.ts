@@ -1,5 +1,6 @@
 import { ErrorCode, WebClient, type Block, type KnownBlock } from '@slack/web-api';
 import { classifyFailure } from '../errors';
+import { memoize } from '../memo';
 import type { SlackMessage, SlackMessageRef, SlackPerson, SlackPort } from '../ports';
 
 export interface SlackSettings {
@@ -7,6 +8,21 @@ export interface SlackSettings {
   /** Web API base, e.g. http://127.0.0.1:4020/api/ for the emulator; default Slack's own. */
   apiUrl?: string;
 }
+
+/**
+ * How long the adapter remembers who an e-mail address is in Slack (a miss: 1 minute) and a
+ * person's DM channel. Without it a lifecycle called `users.lookupByEmail` (Tier 3: about 50 a
+ * minute) seven times and `conversations.open` five; with it a busy worker asks once per person
+ * per window. A changed address is seen within the window.
+ */
+export interface SlackLookupCache {
+  userTtlMs: number;
+  missTtlMs: number;
+  channelTtlMs: number;
+  now?: () => number;
+}
+
+export const SLACK_LOOKUP_CACHE: SlackLookupCache = { userTtlMs: 5 * 60_000, missTtlMs: 60_000, channelTtlMs: 60 * 60_000 };
 
 interface SlackErrorLike {
   code?: string;
@@ -56,7 +72,27 @@ function platformError(err: unknown): string | undefined {
 }
 
 export class SlackAdapter implements SlackPort {
-  constructor(private readonly client: WebClient) {}
+  private readonly userIdOf: (email: string) => Promise<string | null>;
+  private readonly dmOf: (slackUserId: string) => Promise<string>;
+
+  constructor(
+    private readonly client: WebClient,
+    cache: SlackLookupCache = SLACK_LOOKUP_CACHE,
+  ) {
+    const now = cache.now;
+    this.userIdOf = memoize(
+      (email) => this.call(async () => (await this.client.users.lookupByEmail({ email })).user?.id ?? null, ['users_not_found']),
+      { ttlMs: cache.userTtlMs, ttlFor: (id) => (id ? cache.userTtlMs : cache.missTtlMs), now },
+    );
+    this.dmOf = memoize(
+      async (slackUserId) => {
+        const channel = await this.call(async () => (await this.client.conversations.open({ users: slackUserId })).channel?.id);
+        if (!channel) throw classifyFailure('Slack', 502, 'conversations.open returned no channel');
+        return channel;
+      },
+      { ttlMs: cache.channelTtlMs, now },
+    );
+  }
 
   private async call<T>(work: () => Promise<T>, nullOn: string[] = []): Promise<T | null> {
     try {
@@ -67,8 +103,8 @@ export class SlackAdapter implements SlackPort {
     }
   }
 
-  async lookupUserIdByEmail(email: string): Promise<string | null> {
-    return this.call(async () => (await this.client.users.lookupByEmail({ email })).user?.id ?? null, ['users_not_found']);
+  lookupUserIdByEmail(email: string): Promise<string | null> {
+    return this.userIdOf(email);
   }
 
   async getPerson(slackUserId: string): Promise<SlackPerson | null> {
@@ -83,10 +119,8 @@ export class SlackAdapter implements SlackPort {
     };
   }
 
-  async openDirectMessage(slackUserId: string): Promise<string> {
-    const channel = await this.call(async () => (await this.client.conversations.open({ users: slackUserId })).channel?.id);
-    if (!channel) throw classifyFailure('Slack', 502, 'conversations.open returned no channel');
-    return channel;
+  openDirectMessage(slackUserId: string): Promise<string> {
+    return this.dmOf(slackUserId);
   }
 
   async postMessage(message: SlackMessage): Promise<SlackMessageRef> {
@@ -121,6 +155,6 @@ export function createSlackClient(settings: SlackSettings): WebClient {
   });
 }
 
-export function createSlackAdapter(settings: SlackSettings): SlackAdapter {
-  return new SlackAdapter(createSlackClient(settings));
+export function createSlackAdapter(settings: SlackSettings, cache?: SlackLookupCache): SlackAdapter {
+  return new SlackAdapter(createSlackClient(settings), cache);
 }

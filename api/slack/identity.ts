@@ -4,6 +4,7 @@
  * is an ACTIVE Okta user; they then act as that user's login. Answers are cached briefly (default
  * 1 min): a burst of clicks costs one lookup, and a deactivated user loses the right to act soon after.
  */
+import { memoize } from '../../activities/memo';
 import type { OktaPort, SlackPerson } from '../../activities/ports';
 
 export type SlackRefusal = 'other_workspace' | 'deleted' | 'bot' | 'guest' | 'not_in_okta' | 'not_active';
@@ -28,7 +29,6 @@ export interface SlackIdentityOptions {
 export function createSlackIdentity(opts: SlackIdentityOptions): SlackIdentity {
   const ttlMs = opts.ttlMs ?? 60_000;
   const now = opts.now ?? Date.now;
-  const cache = new Map<string, { at: number; who: Promise<SlackWho> }>();
 
   async function lookup(slackUserId: string): Promise<SlackWho> {
     const person = await opts.personOf(slackUserId);
@@ -42,18 +42,14 @@ export function createSlackIdentity(opts: SlackIdentityOptions): SlackIdentity {
     if (user.status !== 'ACTIVE') return { refused: 'not_active' };
     return { login: user.login.toLowerCase() };
   }
+  const remembered = memoize(lookup, { ttlMs, now });
 
   return {
     async whoIs(slackUserId, teamId) {
       // The payload's own workspace first: a click from another workspace never reaches a lookup.
       if (opts.teamId && teamId && teamId !== opts.teamId) return { refused: 'other_workspace' };
-      const hit = cache.get(slackUserId);
-      if (hit && now() - hit.at < ttlMs) return hit.who;
-      const who = lookup(slackUserId);
-      cache.set(slackUserId, { at: now(), who });
       // A failed lookup (Slack or Okta down) is not remembered: the next click asks again.
-      who.catch(() => cache.delete(slackUserId));
-      return who;
+      return remembered(slackUserId);
     },
   };
 }

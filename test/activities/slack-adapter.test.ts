@@ -61,6 +61,34 @@ describe('Slack adapter against the Slack emulator (real @slack/web-api)', () =>
     expect(await slack.getPerson('U_NOBODY')).toBeNull();
   });
 
+  it('remembers who an address is and a DM channel for a while, a miss for less, a failure not at all', async () => {
+    let clock = 0;
+    const cached = createSlackAdapter({ botToken: 'xoxb-test', apiUrl: emulators.slack.apiUrl }, { userTtlMs: 1_000, missTtlMs: 100, channelTtlMs: 1_000, now: () => clock });
+    const calls = async () => ((await (await fetch(`${emulators.slack.url}/_emulator/request-counts`)).json()) as { counts: Record<string, number> }).counts;
+    const before = await calls();
+    const delta = async (route: string) => ((await calls())[route] ?? 0) - (before[route] ?? 0);
+
+    emulators.slack.emulator.faults.configure({ outage: { seconds: 30, status: 503, route: 'users.*' } });
+    expect((await failureOf(cached.lookupUserIdByEmail('dave@example.com'))).type).toBe('SlackUnavailable');
+    emulators.slack.emulator.faults.clear();
+    expect(await cached.lookupUserIdByEmail('dave@example.com')).toBe('U_DAVE');
+    expect(await cached.lookupUserIdByEmail('dave@example.com')).toBe('U_DAVE');
+    expect(await cached.lookupUserIdByEmail('nobody@example.com')).toBeNull();
+    expect(await cached.lookupUserIdByEmail('nobody@example.com')).toBeNull();
+    expect(await delta('POST /api/users.lookupByEmail')).toBe(3);
+    clock = 100;
+    expect(await cached.lookupUserIdByEmail('nobody@example.com')).toBeNull();
+    expect(await cached.lookupUserIdByEmail('dave@example.com')).toBe('U_DAVE');
+    expect(await delta('POST /api/users.lookupByEmail')).toBe(4);
+    clock = 1_000;
+    expect(await cached.lookupUserIdByEmail('dave@example.com')).toBe('U_DAVE');
+    expect(await delta('POST /api/users.lookupByEmail')).toBe(5);
+
+    const dm = await cached.openDirectMessage('U_DAVE');
+    expect(await cached.openDirectMessage('U_DAVE')).toBe(dm);
+    expect(await delta('POST /api/conversations.open')).toBe(1);
+  });
+
   it('tells guests, bots and deactivated accounts apart (users.info)', async () => {
     const patch = (id: string, body: object) =>
       fetch(`${emulators.slack.url}/_emulator/users/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -92,7 +120,8 @@ describe('Slack adapter against the Slack emulator (real @slack/web-api)', () =>
 
   it('classifies a 5xx as a retryable SlackUnavailable', async () => {
     emulators.slack.emulator.faults.configure({ outage: { seconds: 30, status: 503, route: 'users.*' } });
-    const failure = await failureOf(slack.lookupUserIdByEmail('alice@example.com'));
+    // Someone this adapter has not looked up yet (a known answer would come from its memory).
+    const failure = await failureOf(slack.lookupUserIdByEmail('carol@example.com'));
     expect(failure.type).toBe('SlackUnavailable');
     expect(failure.nonRetryable).toBe(false);
   });
