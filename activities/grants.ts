@@ -9,6 +9,7 @@
  * that retries without limit): each step is idempotent, so a retry after a crash writes nothing
  * twice and never mistakes its own add for someone else's membership.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { Context, log } from '@temporalio/activity';
 import type { AuditEvent, AuditPort, LedgerPort, OktaPort } from './ports';
 
@@ -62,7 +63,7 @@ export interface RevokeInput {
 export interface RevokeResult {
   removed: boolean;
   /** Why the membership stays, when it does. */
-  keptBecause?: 'standing' | 'other_lease';
+  keptBecause?: 'standing' | 'other_lease' | 'never_granted';
 }
 
 export type KeptBecause = NonNullable<RevokeResult['keptBecause']>;
@@ -126,7 +127,14 @@ function beat(): void {
   }
 }
 
-export function createGrantActivities(deps: { okta: OktaPort; ledger: LedgerPort; audit: AuditPort; onAudit?: (event: AuditEvent) => void }) {
+export function createGrantActivities(deps: {
+  okta: OktaPort;
+  ledger: LedgerPort;
+  audit: AuditPort;
+  onAudit?: (event: AuditEvent) => void;
+  /** The risk policy's quarantine group, when risk response is configured: nobody in it is granted anything. */
+  quarantineGroupId?: () => string | undefined;
+}) {
   const { okta, ledger, audit } = deps;
   return {
     /** Opens the lease (with the `granted` event), then adds the membership. */
@@ -135,7 +143,20 @@ export function createGrantActivities(deps: { okta: OktaPort; ledger: LedgerPort
       const standing = !!(await ledger.standingRecord(input.userId, input.groupId));
       // Checked before our own add, and only the first time: a retry (or a reset's new run) finds
       // the lease and never takes its own earlier add for someone else's membership.
-      const wasMember = existing ? existing.wasMember : await okta.isGroupMember(input.groupId, input.userId);
+      const groups = existing ? undefined : await okta.groupIdsOf(input.userId);
+      const wasMember = existing ? existing.wasMember : groups!.includes(input.groupId);
+      // A quarantined person (Okta risk HIGH) is granted nothing, whatever was approved before:
+      // this closes the window in which risk response could not see a request yet (filed a moment
+      // before the HIGH, or not yet listed by visibility). The same call, so no extra Okta read.
+      // A retry finds its lease instead: risk response revokes leases, so it has seen this one.
+      const quarantine = deps.quarantineGroupId?.();
+      if (quarantine && groups?.includes(quarantine)) {
+        throw ApplicationFailure.create({
+          type: 'Quarantined',
+          message: `${input.login} is in the quarantine group (Okta risk HIGH): nothing is granted while they are there`,
+          nonRetryable: true,
+        });
+      }
       beat();
       const drift = !existing && wasMember && !standing && !(await explainedBy(ledger, input.userId, input.groupId, input.requestId));
       const grantedAt = existing && !existing.endedAt ? existing.startedAt : new Date().toISOString();
@@ -175,6 +196,13 @@ export function createGrantActivities(deps: { okta: OktaPort; ledger: LedgerPort
       const { closed } = await ledger.closeLease(input.requestId, { at: input.ended.at, reason: input.reason }, [input.ended]);
       if (closed) deps.onAudit?.(input.ended);
       beat();
+      // A grant refused before its lease opened (someone in the quarantine group) added nothing:
+      // there is no membership of this request's to remove. (An earlier attempt of this revoke
+      // that closed the lease leaves it in the ledger, ended.)
+      if (!closed && !(await ledger.lease(input.requestId))) {
+        log.info('no lease was ever opened: nothing to remove', { groupId: input.groupId, userId: input.userId });
+        return { removed: false, keptBecause: 'never_granted', completedAt: new Date().toISOString() };
+      }
       const result = await removeUnlessExplained(okta, ledger, input.userId, input.groupId, input.requestId);
       log.info(result.removed ? 'removed user from Okta group' : 'kept the Okta membership', { groupId: input.groupId, userId: input.userId, ...result });
       // The workflow decides on this, not on its clock, right after the call (workflows/shared/retry.ts).

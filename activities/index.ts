@@ -37,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     async resolveAccessRequest(input: AccessRequestInput): Promise<ResolveResult> {
       return resolveRequest(deps.policy(), deps.okta, input);
     },
-    ...createGrantActivities({ okta: deps.okta, ledger: deps.audit, audit: deps.audit, onAudit: deps.onAudit }),
+    ...createGrantActivities({ okta: deps.okta, ledger: deps.audit, audit: deps.audit, onAudit: deps.onAudit, quarantineGroupId: () => deps.policy().risk?.quarantineGroupId }),
     ...createStandingActivities({ ledger: deps.audit }),
     ...createTemporaryAccountActivities({ okta: deps.okta, mail: deps.mail, signInUrl: deps.oktaSignInUrl }),
     ...createRiskActivities({ okta: deps.okta, ledger: deps.audit, workflows: deps.workflows, onAudit: deps.onAudit }),

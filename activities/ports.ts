@@ -40,6 +40,8 @@ export interface OktaPort {
   /** Every member, following pagination. */
   listGroupMembers(groupId: string): Promise<DirectoryUser[]>;
   isGroupMember(groupId: string, userId: string): Promise<boolean>;
+  /** The ids of the user's groups (none when the user is gone). */
+  groupIdsOf(userId: string): Promise<string[]>;
   /** Idempotent: adding a member twice succeeds. */
   addUserToGroup(groupId: string, userId: string): Promise<void>;
   /** Idempotent: a membership or user already gone is success. */

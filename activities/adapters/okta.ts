@@ -202,14 +202,19 @@ export class OktaAdapter implements OktaPort {
 
   async isGroupMember(groupId: string, userId: string): Promise<boolean> {
     // A user's groups are few; a group's members may be many.
+    return (await this.groupIdsOf(userId)).includes(groupId);
+  }
+
+  async groupIdsOf(userId: string): Promise<string[]> {
     return this.call(
       async () => {
+        const ids: string[] = [];
         for await (const group of await this.client.userApi.listUserGroups({ userId })) {
-          if (group?.id === groupId) return true;
+          if (group?.id) ids.push(group.id);
         }
-        return false;
+        return ids;
       },
-      () => false,
+      () => [],
     );
   }
 

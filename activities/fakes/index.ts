@@ -60,6 +60,9 @@ export class FakeOkta implements OktaPort {
   async isGroupMember(groupId: string, userId: string) {
     return this.group(groupId).members.has(userId);
   }
+  async groupIdsOf(userId: string) {
+    return [...this.groups].filter(([, g]) => g.members.has(userId)).map(([id]) => id);
+  }
   async addUserToGroup(groupId: string, userId: string) {
     this.calls.push(`add ${groupId} ${userId}`);
     if (!this.users.has(userId)) throw classifyFailure('Okta', 404, `Not found: Resource not found: ${userId} (User)`);

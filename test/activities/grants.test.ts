@@ -105,3 +105,38 @@ it('a grant that finds its lease already open is uncertain: a worker that died m
   expect(again.uncertain).toBe(true);
   expect(again.grantedAt).toBe(first.grantedAt);
 });
+
+it('grants nothing to someone in the quarantine group: no lease, no add, a non-retryable Quarantined', async () => {
+  // The window risk response cannot see into: a request filed a moment before the HIGH, or not yet
+  // listed by visibility, approved after the user was quarantined.
+  const activities = createGrantActivities({ okta, ledger: store, audit: store, quarantineGroupId: () => '00g_high_risk' });
+  const input = { requestId: 'RQ', workflowId: 'access-request-RQ', userId: ALICE, login: 'alice@example.com', groupId: GROUP, resource: 'aws-readonly', granted: event('RQ', 'granted'), driftEventId: 'RQ:drift', durationMs: 60_000 };
+  await okta.addUserToGroup('00g_high_risk', ALICE);
+  okta.calls.length = 0;
+  const failure = await new MockActivityEnvironment().run(activities.grantOktaMembership, input).catch((err: unknown) => err);
+  expect(failure).toMatchObject({ type: 'Quarantined', nonRetryable: true });
+  expect(okta.calls.filter((c) => c.startsWith('add'))).toEqual([]);
+  expect(await store.lease('RQ')).toBeFalsy();
+  expect(await okta.isGroupMember(GROUP, ALICE)).toBe(false);
+
+  // The workflow then ends the (never opened) lease: nothing of this request's to remove, even a
+  // membership nobody explains.
+  await okta.addUserToGroup(GROUP, ALICE);
+  okta.calls.length = 0;
+  const ended = await new MockActivityEnvironment().run(activities.revokeOktaMembership, {
+    requestId: 'RQ',
+    userId: ALICE,
+    groupId: GROUP,
+    ended: event('RQ', 'lease_closed'),
+    reason: 'the grant failed',
+  });
+  expect(ended).toMatchObject({ removed: false, keptBecause: 'never_granted' });
+  expect(okta.calls.filter((c) => c.startsWith('remove'))).toEqual([]);
+  await okta.removeUserFromGroup(GROUP, ALICE);
+
+  // Out of quarantine, the same grant goes through.
+  await okta.removeUserFromGroup('00g_high_risk', ALICE);
+  const granted: GrantResult = await new MockActivityEnvironment().run(activities.grantOktaMembership, input);
+  expect(granted.standing).toBe(false);
+  expect(await okta.isGroupMember(GROUP, ALICE)).toBe(true);
+});

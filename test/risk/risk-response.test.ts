@@ -361,6 +361,28 @@ describe('a user at HIGH risk', () => {
     expect(view.quarantine).toMatchObject({ by: 'admin' });
     expect(await okta.isGroupMember(QUARANTINE, '00u_mallory')).toBe(true);
   });
+
+  it('someone in the quarantine group is granted nothing, even a request the API accepted', async () => {
+    // The window risk response cannot see into (a request filed a moment before a HIGH, or not
+    // listed by visibility yet) ends the same way: the grant itself refuses. mallory is at LOW, so
+    // the API takes her request; the admin's quarantine still stops the grant.
+    expect(await okta.isGroupMember(QUARANTINE, '00u_mallory')).toBe(true);
+    const since = ((await (await fetch(`${emulators.okta.url}/_emulator/membership-events`)).json()) as { next: number }).next;
+    const id = await createRequest('mallory@example.com', 'aws-readonly');
+    const view = await waitStatus(id, 'failed');
+    expect(view.endReason).toMatch(/quarantine group/);
+    // The trail is written after the request ends (records catch up): wait for its last event.
+    const trail = await waitFor(async () => {
+      const types = ((await api.get('/v1/audit').query({ requestId: id, limit: 100 })).body.items as { type: string }[]).map((e) => e.type);
+      return types.includes('failed') && types.includes('lease_closed') ? types : null;
+    }, 'the request trail');
+    expect(trail).toContain('requested');
+    expect(trail).not.toContain('granted');
+    // Okta never saw an add (nor a removal) of mallory for this grant.
+    const { events } = (await (await fetch(`${emulators.okta.url}/_emulator/membership-events?since=${since}`)).json()) as { events: { groupId: string; userId: string }[] };
+    expect(events.filter((e) => e.userId === '00u_mallory')).toEqual([]);
+    expect(await okta.isGroupMember(AWS, '00u_mallory')).toBe(false);
+  });
 });
 
 // ---- app assignments
