@@ -73,7 +73,9 @@ export async function createTestWorker(
  * Ends what a test file left on its task queue: running workflows are terminated, then every
  * workflow of the queue is deleted. The server is shared by all test files, and some workflow ids
  * are global (a user's risk workflow): a closed one left behind would still be queried (and its
- * queue has no worker any more), or listed among another file's requests.
+ * queue has no worker any more), or listed among another file's requests. Deletion is
+ * asynchronous: on the dev server a deleted workflow stays visible for tens of seconds, so a file
+ * that queries a global workflow starts its own run of it (test/api/fuzz.test.ts).
  */
 export async function deleteWorkflowsOn(client: Client, taskQueue: string): Promise<void> {
   const runs: { workflowId: string; runId: string }[] = [];
